@@ -1,0 +1,234 @@
+//! Messages on stderr, and the fixed-size buffers that build them and paths.
+//!
+//! No `core::fmt`: numbers are formatted by hand and text tables are single byte strings,
+//! so neither formatting machinery nor tables of pointers end up in the binary.
+
+use crate::signals;
+use crate::sys::{self, CPath, Errno};
+
+/// The C library's texts for the errors pidone can meet, each as `<errno byte><text>`,
+/// NUL-separated. Others print as `error N`.
+const ERRNO_TEXTS: &[u8] = b"\x01Operation not permitted\0\x02No such file or directory\0\
+\x03No such process\0\x05Input/output error\0\x07Argument list too long\0\
+\x08Exec format error\0\x09Bad file descriptor\0\x0aNo child processes\0\
+\x0bResource temporarily unavailable\0\x0cCannot allocate memory\0\x0dPermission denied\0\
+\x0eBad address\0\x14Not a directory\0\x15Is a directory\0\x16Invalid argument\0\
+\x17Too many open files in system\0\x18Too many open files\0\x1aText file busy\0\
+\x20Broken pipe\0\x24File name too long\0\x26Function not implemented\0\
+\x28Too many levels of symbolic links\0\x50Accessing a corrupted shared library";
+
+/// The text for `e`, or `None` when pidone does not carry it.
+pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
+    let code = e.into_raw();
+    ERRNO_TEXTS.split(|&c| c == 0).find_map(|t| match t {
+        [n, text @ ..] if *n as i32 == code => Some(text),
+        _ => None,
+    })
+}
+
+/// The decimal digits of a number.
+pub struct Num {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Num {
+    pub fn new(mut v: u64) -> Self {
+        let mut n = Num { digits: [0; 20], start: 20 };
+        loop {
+            n.start -= 1;
+            n.digits[n.start] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                return n;
+            }
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
+    }
+}
+
+/// One line for stderr, starting with `pidone: `. Pieces are appended with `push`,
+/// `num`, `sig` and `errno`; `send` writes it. A line longer than the buffer is written
+/// in several parts rather than cut.
+pub struct Line {
+    buf: [u8; 200],
+    len: usize,
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Line {
+    pub fn new() -> Self {
+        let mut line = Line { buf: [0; 200], len: 0 };
+        line.push(b"pidone: ");
+        line
+    }
+
+    #[inline(never)]
+    pub fn push(&mut self, s: &[u8]) -> &mut Self {
+        for &c in s {
+            if self.len == self.buf.len() {
+                self.flush();
+            }
+            self.buf[self.len] = c;
+            self.len += 1;
+        }
+        self
+    }
+
+    pub fn num(&mut self, v: u64) -> &mut Self {
+        self.push(Num::new(v).as_bytes())
+    }
+
+    /// A signal's name: `SIGTERM`, `SIGRTMIN+3`, `SIG32`.
+    pub fn sig(&mut self, sig: u32) -> &mut Self {
+        self.push(b"SIG");
+        match signals::name(sig) {
+            Some(name) => self.push(name),
+            None if sig > signals::RTMIN && sig < signals::MAX => {
+                self.push(b"RTMIN+").num((sig - signals::RTMIN) as u64)
+            }
+            None => self.num(sig as u64),
+        }
+    }
+
+    pub fn errno(&mut self, e: Errno) -> &mut Self {
+        match errno_text(e) {
+            Some(text) => self.push(text),
+            None => self.push(b"error ").num(e.into_raw().unsigned_abs() as u64),
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Ends the line and writes it. Errors are ignored: a closed stderr must not stop PID 1.
+    pub fn send(&mut self) {
+        self.push(b"\n");
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        sys::write(2, self.as_bytes());
+        self.len = 0;
+    }
+}
+
+/// `pidone: failed to <what>: <error>` on stderr.
+pub fn report(what: &[u8], e: Errno) {
+    Line::new().push(b"failed to ").push(what).push(b": ").errno(e).send();
+}
+
+/// A NUL-terminated path built in a fixed buffer. A push that does not fit marks it
+/// overflowed, and `cpath` then refuses it.
+pub struct PathBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for PathBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> PathBuf<N> {
+    pub fn new() -> Self {
+        PathBuf { buf: [0; N], len: 0 }
+    }
+
+    pub fn clear(&mut self) -> &mut Self {
+        self.len = 0;
+        self
+    }
+
+    pub fn push(&mut self, s: &[u8]) -> &mut Self {
+        self.len = match self.buf.get_mut(self.len..self.len + s.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(s);
+                self.len + s.len()
+            }
+            None => N,
+        };
+        self
+    }
+
+    pub fn num(&mut self, v: u64) -> &mut Self {
+        self.push(Num::new(v).as_bytes())
+    }
+
+    /// The path with its NUL, or `None` when it did not fit.
+    pub fn cpath(&mut self) -> Option<CPath<'_>> {
+        *self.buf.get_mut(self.len)? = 0;
+        CPath::new(&self.buf[..=self.len])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_texts_match_the_c_library() {
+        let cases: &[(Errno, &str)] = &[
+            (Errno::EPERM, "Operation not permitted"),
+            (Errno::ENOENT, "No such file or directory"),
+            (Errno::ESRCH, "No such process"),
+            (Errno::E2BIG, "Argument list too long"),
+            (Errno::ENOEXEC, "Exec format error"),
+            (Errno::EAGAIN, "Resource temporarily unavailable"),
+            (Errno::ENOMEM, "Cannot allocate memory"),
+            (Errno::EACCES, "Permission denied"),
+            (Errno::ENOTDIR, "Not a directory"),
+            (Errno::EISDIR, "Is a directory"),
+            (Errno::EINVAL, "Invalid argument"),
+            (Errno::EMFILE, "Too many open files"),
+            (Errno::ETXTBSY, "Text file busy"),
+            (Errno::ENAMETOOLONG, "File name too long"),
+            (Errno::ELOOP, "Too many levels of symbolic links"),
+            (Errno::ELIBBAD, "Accessing a corrupted shared library"),
+        ];
+        for &(e, text) in cases {
+            assert_eq!(errno_text(e), Some(text.as_bytes()));
+            // The same text std (glibc's strerror) gives.
+            let std_text = std::io::Error::from_raw_os_error(e.into_raw()).to_string();
+            assert!(std_text.starts_with(text), "{std_text}");
+        }
+        assert_eq!(errno_text(Errno::EDOM), None);
+        assert_eq!(errno_text(Errno::new(0)), None);
+        assert_eq!(errno_text(Errno::new(4095)), None);
+    }
+
+    #[test]
+    fn lines_format_numbers_signals_and_errors() {
+        let mut l = Line::new();
+        l.push(b"x ").num(0).push(b" ").num(u64::MAX).push(b" ").sig(15).push(b" ").sig(34);
+        l.push(b" ").sig(40).push(b" ").sig(64).push(b" ").sig(32).push(b" ").errno(Errno::ENOENT);
+        l.push(b" ").errno(Errno::EDOM);
+        assert_eq!(
+            std::str::from_utf8(l.as_bytes()).unwrap(),
+            "pidone: x 0 18446744073709551615 SIGTERM SIGRTMIN SIGRTMIN+6 SIGRTMAX SIG32 \
+             No such file or directory error 33"
+        );
+        assert_eq!(Num::new(1234567890).as_bytes(), b"1234567890");
+    }
+
+    #[test]
+    fn paths_refuse_to_overflow() {
+        let mut p = PathBuf::<8>::new();
+        assert_eq!(p.push(b"/proc/").num(1).cpath().map(|c| c.bytes()), Some(&b"/proc/1"[..]));
+        // 8 bytes leave no room for the NUL.
+        assert!(p.clear().push(b"/proc/").num(12).cpath().is_none());
+        assert!(p.clear().push(b"/proc/12345").cpath().is_none());
+        assert!(p.clear().push(b"/a").push(b"/bcdefgh").push(b"").cpath().is_none());
+        assert_eq!(p.clear().cpath().map(|c| c.bytes()), Some(&b""[..]));
+    }
+}

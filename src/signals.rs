@@ -1,0 +1,203 @@
+//! Signal numbers, names and the sets pidone blocks and waits for. Pure: no system calls.
+
+use linux_raw_sys::general as g;
+
+use crate::sys::SigSet;
+
+/// The names of signals 1..=31 in order, without the `SIG` prefix, space-separated (the
+/// generic Linux numbering used by x86, ARM and RISC-V; a unit test checks it against
+/// `linux_raw_sys`). One byte string serves both `parse` and `name`.
+const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
+STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
+
+/// Other spellings the C library and `kill -l` accept, and their numbers.
+const ALIASES: [(&[u8], u32); 3] = [(b"IOT", g::SIGABRT), (b"POLL", g::SIGIO), (b"CLD", g::SIGCHLD)];
+
+fn names() -> impl Iterator<Item = &'static [u8]> {
+    NAMES.split(|&c| c == b' ')
+}
+
+/// The highest signal number (`_NSIG`): 64 on every architecture pidone builds for.
+pub const MAX: u32 = g::_NSIG;
+/// `SIGRTMIN` as programs see it. The kernel's first real-time signal is 32, but glibc and
+/// musl keep 32 and 33 for themselves, so `kill -l`, tini and dumb-init call 34 RTMIN.
+pub const RTMIN: u32 = g::SIGRTMIN + 2;
+
+/// Signals the CPU raises for a fault in pidone itself. They stay unblocked so that a real
+/// fault kills pidone instead of looping (blocking them makes the kernel force them anyway).
+pub const FAULT: SigSet = bit(g::SIGSEGV)
+    | bit(g::SIGBUS)
+    | bit(g::SIGFPE)
+    | bit(g::SIGILL)
+    | bit(g::SIGABRT)
+    | bit(g::SIGTRAP)
+    | bit(g::SIGSYS);
+
+/// What pidone blocks and then waits for with sigtimedwait: everything but the faults
+/// (the kernel silently ignores the SIGKILL and SIGSTOP bits).
+pub const WAITED: SigSet = !FAULT;
+
+pub const fn bit(sig: u32) -> SigSet {
+    1 << (sig - 1)
+}
+
+/// Parses a signal as `TERM`, `SIGTERM`, `sigterm`, `15`, `RTMIN`, `RTMIN+3`, `RTMAX-2`
+/// or `SIGRTMIN+3`. Only 1..=64 are accepted.
+pub fn parse(s: &[u8]) -> Option<u32> {
+    if let Some(n) = parse_u32(s) {
+        return (1..=MAX).contains(&n).then_some(n);
+    }
+    // Names are matched case-insensitively: upper-case into a small buffer first.
+    let mut buf = [0u8; 16];
+    let upper = buf.get_mut(..s.len())?;
+    for (u, c) in upper.iter_mut().zip(s) {
+        *u = c.to_ascii_uppercase();
+    }
+    let s: &[u8] = upper;
+    let s = s.strip_prefix(b"SIG").unwrap_or(s);
+    if let Some(i) = names().position(|n| n == s) {
+        return Some(i as u32 + 1);
+    }
+    if let Some(&(_, n)) = ALIASES.iter().find(|(a, _)| *a == s) {
+        return Some(n);
+    }
+    let (base, rest, up) = if let Some(r) = s.strip_prefix(b"RTMIN") {
+        (RTMIN, r, true)
+    } else {
+        (MAX, s.strip_prefix(b"RTMAX")?, false)
+    };
+    let off = match rest {
+        [] => 0,
+        [b'+', n @ ..] if up => parse_u32(n)?,
+        [b'-', n @ ..] if !up => parse_u32(n)?,
+        _ => return None,
+    };
+    let sig = if up { base.checked_add(off)? } else { base.checked_sub(off)? };
+    (RTMIN..=MAX).contains(&sig).then_some(sig)
+}
+
+/// The name of `sig` without `SIG` when it has one of its own: `TERM`, `RTMIN`, `RTMAX`.
+/// (`Line::sig` spells the others as `RTMIN+n` or the bare number.)
+pub fn name(sig: u32) -> Option<&'static [u8]> {
+    match sig {
+        RTMIN => Some(b"RTMIN"),
+        MAX => Some(b"RTMAX"),
+        _ => names().nth((sig as usize).checked_sub(1)?),
+    }
+}
+
+/// A plain decimal number: digits only, no sign, no overflow.
+pub fn parse_u32(s: &[u8]) -> Option<u32> {
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u32, |n, &c| {
+        let d = c.checked_sub(b'0').filter(|d| *d <= 9)?;
+        n.checked_mul(10)?.checked_add(d as u32)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_kernel_numbering() {
+        let expect = [
+            (g::SIGHUP, "HUP"),
+            (g::SIGINT, "INT"),
+            (g::SIGQUIT, "QUIT"),
+            (g::SIGILL, "ILL"),
+            (g::SIGTRAP, "TRAP"),
+            (g::SIGABRT, "ABRT"),
+            (g::SIGBUS, "BUS"),
+            (g::SIGFPE, "FPE"),
+            (g::SIGKILL, "KILL"),
+            (g::SIGUSR1, "USR1"),
+            (g::SIGSEGV, "SEGV"),
+            (g::SIGUSR2, "USR2"),
+            (g::SIGPIPE, "PIPE"),
+            (g::SIGALRM, "ALRM"),
+            (g::SIGTERM, "TERM"),
+            (g::SIGSTKFLT, "STKFLT"),
+            (g::SIGCHLD, "CHLD"),
+            (g::SIGCONT, "CONT"),
+            (g::SIGSTOP, "STOP"),
+            (g::SIGTSTP, "TSTP"),
+            (g::SIGTTIN, "TTIN"),
+            (g::SIGTTOU, "TTOU"),
+            (g::SIGURG, "URG"),
+            (g::SIGXCPU, "XCPU"),
+            (g::SIGXFSZ, "XFSZ"),
+            (g::SIGVTALRM, "VTALRM"),
+            (g::SIGPROF, "PROF"),
+            (g::SIGWINCH, "WINCH"),
+            (g::SIGIO, "IO"),
+            (g::SIGPWR, "PWR"),
+            (g::SIGSYS, "SYS"),
+        ];
+        assert_eq!(names().count(), expect.len());
+        for (sig, n) in expect {
+            assert_eq!(name(sig), Some(n.as_bytes()), "signal {sig}");
+            assert_eq!(parse(n.as_bytes()), Some(sig));
+            assert_eq!(parse(std::format!("SIG{n}").as_bytes()), Some(sig));
+            assert_eq!(parse(n.to_lowercase().as_bytes()), Some(sig));
+            assert_eq!(parse(std::format!("sig{}", n.to_lowercase()).as_bytes()), Some(sig));
+            assert_eq!(parse(sig.to_string().as_bytes()), Some(sig));
+        }
+    }
+
+    #[test]
+    fn real_time_signals_are_named_like_kill_l() {
+        assert_eq!(RTMIN, 34);
+        assert_eq!(MAX, 64);
+        assert_eq!(name(34), Some(&b"RTMIN"[..]));
+        assert_eq!(name(64), Some(&b"RTMAX"[..]));
+        assert_eq!(name(35), None);
+        assert_eq!(name(32), None);
+        assert_eq!(name(0), None);
+        assert_eq!(parse(b"RTMIN"), Some(34));
+        assert_eq!(parse(b"SIGRTMIN+1"), Some(35));
+        assert_eq!(parse(b"rtmin+30"), Some(64));
+        assert_eq!(parse(b"RTMAX"), Some(64));
+        assert_eq!(parse(b"RTMAX-1"), Some(63));
+        assert_eq!(parse(b"RTMAX-30"), Some(34));
+        for bad in [&b"RTMIN+31"[..], b"RTMAX-31", b"RTMIN-1", b"RTMAX+1", b"RTMIN+", b"RTMIN+x", b"RTMIN1"] {
+            assert_eq!(parse(bad), None, "{:?}", std::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn aliases_and_bad_input() {
+        assert_eq!(parse(b"IOT"), Some(g::SIGABRT));
+        assert_eq!(parse(b"SIGPOLL"), Some(g::SIGIO));
+        assert_eq!(parse(b"cld"), Some(g::SIGCHLD));
+        for bad in [&b""[..], b"0", b"65", b"-1", b"+1", b"SIG", b"TERMX", b"XTERM", b"SIGSIGTERM",
+            b"99999999999", b"SIGVERYLONGNAMEINDEED", b" TERM"] {
+            assert_eq!(parse(bad), None, "{:?}", std::str::from_utf8(bad));
+        }
+        for n in 1..=64u32 {
+            assert_eq!(parse(n.to_string().as_bytes()), Some(n));
+        }
+    }
+
+    #[test]
+    fn only_cpu_faults_stay_unblocked() {
+        for sig in 1..=64 {
+            let fault = [g::SIGSEGV, g::SIGBUS, g::SIGFPE, g::SIGILL, g::SIGABRT, g::SIGTRAP, g::SIGSYS]
+                .contains(&sig);
+            assert_eq!(WAITED & bit(sig) == 0, fault, "signal {sig}");
+        }
+    }
+
+    #[test]
+    fn decimal_numbers() {
+        assert_eq!(parse_u32(b"0"), Some(0));
+        assert_eq!(parse_u32(b"007"), Some(7));
+        assert_eq!(parse_u32(b"4294967295"), Some(u32::MAX));
+        assert_eq!(parse_u32(b"4294967296"), None);
+        assert_eq!(parse_u32(b""), None);
+        assert_eq!(parse_u32(b"1a"), None);
+        assert_eq!(parse_u32(b"-1"), None);
+    }
+}

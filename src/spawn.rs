@@ -1,0 +1,138 @@
+//! Starting the command: fork, give it its own process group (and the terminal), restore
+//! the signal mask pidone started with, and exec it with an `execvp`-style PATH search.
+
+use linux_raw_sys::general as g;
+
+use crate::msg::{Line, PathBuf};
+use crate::reap;
+use crate::sys::{self, CPath, CStrList, Errno, SigSet};
+
+/// The longest path the kernel accepts, including the terminating NUL.
+const PATH_MAX: usize = g::PATH_MAX as usize;
+
+/// Forks and execs `argv[0]` with `argv` and `env`. Returns the child's pid; the child
+/// never returns (it execs, or reports the failure and exits 126/127).
+pub fn spawn_child(argv: CStrList, env: CStrList, path: &[u8], mask: SigSet) -> Result<i32, Errno> {
+    let pid = sys::fork()?;
+    if pid == 0 {
+        sys::exit(exec_child(argv, env, path, mask));
+    }
+    // Also set in the parent, so the group exists before pidone forwards anything to it,
+    // whichever process runs first. Fails harmlessly (EACCES) once the child has exec'd.
+    let _ = sys::setpgid(pid, pid);
+    Ok(pid)
+}
+
+/// The child's side: returns only the exit code of a failed exec.
+fn exec_child(argv: CStrList, env: CStrList, path: &[u8], mask: SigSet) -> i32 {
+    // Its own process group, and the terminal's foreground group if stdin is one, so
+    // Ctrl-C reaches the command and not pidone. Done here, while SIGTTOU is still
+    // blocked, like tini: no tty (ENOTTY) or someone else's tty (EPERM) is fine.
+    let _ = sys::setpgid(0, 0);
+    let _ = sys::tcsetpgrp(0, sys::getpid());
+    // The command gets exactly the mask pidone was started with. Dispositions need no
+    // restoring: pidone installs no handlers, and execve keeps only what was ignored.
+    let _ = sys::set_sigmask(mask);
+    let Some(name) = argv.get(0).map(CPath::of) else {
+        return reap::EXIT_NOT_FOUND;
+    };
+    let mut err = search_path(name, path, |file| sys::execve(file, argv, env));
+    // execve says EACCES for a directory; say what a shell says.
+    if err == Errno::EACCES
+        && name.bytes().contains(&b'/')
+        && let Ok(fd) = sys::open(name, g::O_RDONLY | g::O_DIRECTORY)
+    {
+        sys::close(fd);
+        err = Errno::EISDIR;
+    }
+    // Block signals again so a broken stderr (SIGPIPE) cannot turn 127 into 141.
+    let _ = sys::set_sigmask(!0);
+    Line::new().push(b"exec ").push(name.bytes()).push(b": ").errno(err).send();
+    reap::exec_failure_code(err)
+}
+
+/// `execvp`'s search: a name with a slash is used as it is; otherwise each PATH entry is
+/// tried in order (an empty entry is the current directory). Permission errors are
+/// remembered and reported if nothing else is found; errors other than "not here" stop
+/// the search. `exec` is only called with paths that fit PATH_MAX and returns on failure.
+pub fn search_path(name: CPath, path: &[u8], mut exec: impl FnMut(CPath) -> Errno) -> Errno {
+    let bytes = name.bytes();
+    if bytes.is_empty() {
+        return Errno::ENOENT;
+    }
+    if bytes.contains(&b'/') {
+        return exec(name);
+    }
+    let mut buf = PathBuf::<PATH_MAX>::new();
+    let mut denied = false;
+    for dir in path.split(|&c| c == b':') {
+        buf.clear();
+        if !dir.is_empty() {
+            buf.push(dir).push(b"/");
+        }
+        let Some(file) = buf.push(bytes).cpath() else {
+            continue;
+        };
+        match exec(file) {
+            Errno::EACCES => denied = true,
+            Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {}
+            e => return e,
+        }
+    }
+    if denied { Errno::EACCES } else { Errno::ENOENT }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::String;
+    use std::vec::Vec;
+
+    /// Runs `search_path` with a fake exec that answers from `results` (by path) and
+    /// records what was tried.
+    fn search(name: &str, path: &str, results: &[(&str, Errno)]) -> (Errno, Vec<String>) {
+        let name = std::format!("{name}\0");
+        let mut tried = Vec::new();
+        let e = search_path(CPath::new(name.as_bytes()).unwrap(), path.as_bytes(), |p| {
+            let p = String::from_utf8(p.bytes().to_vec()).unwrap();
+            let e = results.iter().find(|(q, _)| *q == p).map_or(Errno::ENOENT, |r| r.1);
+            tried.push(p);
+            e
+        });
+        (e, tried)
+    }
+
+    #[test]
+    fn names_with_a_slash_are_not_searched() {
+        assert_eq!(search("./x", "/bin", &[]), (Errno::ENOENT, std::vec!["./x".into()]));
+        assert_eq!(search("/a/b", "/bin", &[("/a/b", Errno::EACCES)]).0, Errno::EACCES);
+    }
+
+    #[test]
+    fn path_entries_are_tried_in_order_and_empty_means_here() {
+        let (e, tried) = search("ls", "/a::/b/", &[]);
+        assert_eq!(e, Errno::ENOENT);
+        assert_eq!(tried, ["/a/ls", "ls", "/b//ls"]);
+        let (_, tried) = search("ls", "", &[]);
+        assert_eq!(tried, ["ls"]);
+        let (_, tried) = search("ls", ":", &[]);
+        assert_eq!(tried, ["ls", "ls"]);
+    }
+
+    #[test]
+    fn permission_errors_are_remembered_other_errors_stop() {
+        assert_eq!(search("x", "/a:/b", &[("/a/x", Errno::EACCES)]).0, Errno::EACCES);
+        let (e, tried) = search("x", "/a:/b:/c", &[("/a/x", Errno::EACCES), ("/b/x", Errno::ENOEXEC)]);
+        assert_eq!((e, tried.len()), (Errno::ENOEXEC, 2));
+        let (e, tried) = search("x", "/a:/b", &[("/a/x", Errno::ENOTDIR)]);
+        assert_eq!((e, tried.len()), (Errno::ENOENT, 2));
+    }
+
+    #[test]
+    fn empty_names_and_overlong_paths() {
+        assert_eq!(search("", "/bin", &[]), (Errno::ENOENT, Vec::new()));
+        let long = "d".repeat(PATH_MAX);
+        let (e, tried) = search("x", &std::format!("{long}:/bin"), &[]);
+        assert_eq!((e, tried), (Errno::ENOENT, std::vec!["/bin/x".into()]));
+    }
+}

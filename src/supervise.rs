@@ -1,0 +1,175 @@
+//! The main loop: sleep in the kernel until a signal arrives, forward it or reap, and when
+//! the command has ended, stop everything else (SIGTERM, grace, SIGKILL) before exiting.
+//!
+//! Nothing here may end pidone early: after the command has started, failures are
+//! reported and the loop goes on, because PID 1 exiting kills the whole container.
+
+use linux_raw_sys::general as g;
+
+use crate::args::Options;
+use crate::msg::Line;
+use crate::reap::{self, Ended, Reaped};
+use crate::signals::WAITED;
+use crate::sys::{self, Errno, SigInfo};
+use crate::tree;
+
+/// While only processes that are not pidone's children remain (PID 1 only: say, a
+/// `docker exec` session), nothing wakes pidone when they exit; it looks this often.
+const POLL_MS: u64 = 10;
+/// After SIGKILL, how long to wait for exits before sending it again to anything new.
+const KILL_RETRY_MS: u64 = 100;
+
+pub struct Supervisor {
+    /// The main child: the command.
+    pub child: i32,
+    pub opts: Options,
+    /// pidone's own pid, to recognise signals the kernel raised for pidone itself.
+    pub self_pid: i32,
+}
+
+impl Supervisor {
+    /// Runs until the command has ended and everything else is gone; returns the exit code.
+    pub fn run(&self) -> i32 {
+        loop {
+            // No timeout: no periodic wake-ups while the command runs.
+            let Ok(info) = sys::sigtimedwait(WAITED, None) else { continue };
+            if info.signo != g::SIGCHLD {
+                self.forward(info, true);
+                continue;
+            }
+            let reaped = self.reap();
+            if let Some(ended) = reaped.main {
+                return self.shutdown(ended, reaped.children_left);
+            }
+        }
+    }
+
+    /// A line for the verbose log, or `None` when pidone is quiet.
+    fn log(&self) -> Option<Line> {
+        (self.opts.verbose > 0).then(Line::new)
+    }
+
+    fn pid1(&self) -> bool {
+        self.self_pid == 1
+    }
+
+    /// Passes a received signal on: to the command (or its process group with -g) while
+    /// it runs, to everything that is left once it has ended.
+    fn forward(&self, info: SigInfo, to_command: bool) {
+        let sig = info.signo;
+        // The kernel raises SIGPIPE (or SIGXFSZ) for pidone's own failed writes, e.g. to a
+        // closed stderr; the sender is then pidone itself. Those are not for the command.
+        if info.code == g::SI_USER as i32 && info.pid == self.self_pid {
+            if let Some(mut l) = self.log() {
+                l.push(b"ignored ").sig(sig).push(b" raised by pidone itself").send();
+            }
+            return;
+        }
+        if !to_command {
+            self.signal_rest(&[sig]);
+            if let Some(mut l) = self.log() {
+                l.push(b"forwarded ").sig(sig).push(b" to remaining processes").send();
+            }
+            return;
+        }
+        let mut target = self.child;
+        // With -g the whole group; the command alone if it has left its group (setsid).
+        if self.opts.group && sys::kill(-target, sig) != Err(Errno::ESRCH) {
+            target = -target;
+        } else if let Err(e) = sys::kill(target, sig) {
+            Line::new().push(b"failed to forward ").sig(sig).push(b": ").errno(e).send();
+        }
+        if let Some(mut l) = self.log() {
+            l.push(b"forwarded ").sig(sig).push(if target < 0 { b" to group " } else { b" to " });
+            l.num(target.unsigned_abs() as u64).send();
+        }
+    }
+
+    fn reap(&self) -> Reaped {
+        reap::reap_zombies(self.child, |pid, ended| {
+            if let Some(mut l) = self.log() {
+                l.push(b"reaped ").num(pid as u64);
+                match ended {
+                    Ended::Exited(code) => l.push(b": exited ").num(code as u64),
+                    Ended::Killed(sig) => l.push(b": killed by ").sig(sig),
+                };
+                l.send();
+            }
+        })
+    }
+
+    /// Sends `sigs` to every process pidone is responsible for besides the command: as
+    /// PID 1 every other process of the namespace (pid -1); otherwise only its own
+    /// descendants, never pid -1.
+    fn signal_rest(&self, sigs: &[u32]) {
+        let target = if self.pid1() {
+            -1
+        } else if tree::signal_descendants(self.self_pid, sigs).is_ok() {
+            return;
+        } else {
+            // No /proc: the command's process group is the best pidone can still find.
+            -self.child
+        };
+        for &sig in sigs {
+            let _ = sys::kill(target, sig);
+        }
+    }
+
+    /// Whether anything pidone must wait for is left. Its children say so themselves; as
+    /// PID 1, processes that joined the namespace from outside count too.
+    fn anyone_left(&self, children_left: bool) -> bool {
+        children_left || (self.pid1() && sys::kill(-1, 0).is_ok())
+    }
+
+    /// The command has ended: stop whatever is left, then return its exit code.
+    fn shutdown(&self, ended: Ended, children_left: bool) -> i32 {
+        let code = ended.exit_code();
+        if let Some(mut l) = self.log() {
+            l.push(b"command ").num(self.child as u64).push(b" ended; exit code ").num(code as u64).send();
+        }
+        let mut left = children_left;
+        if self.anyone_left(left) && self.opts.grace_ms > 0 {
+            if let Some(mut l) = self.log() {
+                l.push(b"shutdown: SIGTERM to the rest, grace ").num(self.opts.grace_ms).push(b" ms").send();
+            }
+            // SIGCONT too: a stopped process would otherwise sleep through its SIGTERM.
+            self.signal_rest(&[g::SIGTERM, g::SIGCONT]);
+            left = self.wait_until(self.opts.grace_ms, left, true);
+        }
+        while self.anyone_left(left) {
+            if let Some(mut l) = self.log() {
+                l.push(b"shutdown: SIGKILL to the rest").send();
+            }
+            self.signal_rest(&[g::SIGKILL]);
+            // Only children can be waited for now; as PID 1, anything else dies with it.
+            left = self.wait_until(KILL_RETRY_MS, left, false);
+            if !left {
+                break;
+            }
+        }
+        if let Some(mut l) = self.log() {
+            l.push(b"exiting with ").num(code as u64).send();
+        }
+        code
+    }
+
+    /// Reaps, and forwards signals to what is left, for up to `ms` milliseconds or until
+    /// nothing is left (only children count unless `everyone`). Returns whether pidone
+    /// still has children.
+    fn wait_until(&self, ms: u64, mut left: bool, everyone: bool) -> bool {
+        let deadline = sys::monotonic_ms().saturating_add(ms);
+        while if everyone { self.anyone_left(left) } else { left } {
+            let now = sys::monotonic_ms();
+            if now >= deadline {
+                break;
+            }
+            let wait = if left { deadline - now } else { (deadline - now).min(POLL_MS) };
+            match sys::sigtimedwait(WAITED, Some(wait)) {
+                Ok(info) if info.signo == g::SIGCHLD => left = self.reap().children_left,
+                Ok(info) => self.forward(info, false),
+                Err(_) => {}
+            }
+        }
+        left
+    }
+}

@@ -1,0 +1,265 @@
+//! The system call layer: the only module that calls `syscall!`.
+//!
+//! One thin typed wrapper per call, in alphabetical order, each returning `Result<_, Errno>`
+//! (nolibc's and rustix's shape). Everything above this module is safe Rust.
+
+use core::ffi::{CStr, c_char};
+use core::ptr;
+
+use linux_raw_sys::general as g;
+pub use syscalls::Errno;
+use syscalls::{Sysno, syscall};
+
+pub type Result<T> = core::result::Result<T, Errno>;
+
+/// A signal set as the kernel sees it: bit `n - 1` stands for signal `n`.
+pub type SigSet = u64;
+/// `sizeof(kernel_sigset_t)`: 64 signals on every architecture pidone builds for.
+const SIGSET_SIZE: usize = 8;
+
+// 32-bit targets keep the old calls for a 32-bit `time_t`; the `_time64` ones take the
+// same `__kernel_timespec` as the 64-bit targets' plain calls.
+#[cfg(target_pointer_width = "64")]
+const SYS_CLOCK_GETTIME: Sysno = Sysno::clock_gettime;
+#[cfg(target_pointer_width = "32")]
+const SYS_CLOCK_GETTIME: Sysno = Sysno::clock_gettime64;
+#[cfg(target_pointer_width = "64")]
+const SYS_SIGTIMEDWAIT: Sysno = Sysno::rt_sigtimedwait;
+#[cfg(target_pointer_width = "32")]
+const SYS_SIGTIMEDWAIT: Sysno = Sysno::rt_sigtimedwait_time64;
+
+/// An argv or envp array as the kernel laid it out on the initial stack: `len` pointers to
+/// NUL-terminated strings followed by a NULL pointer, alive for the whole program.
+#[derive(Clone, Copy)]
+pub struct CStrList {
+    ptr: *const *const c_char,
+    len: usize,
+}
+
+impl CStrList {
+    /// # Safety
+    /// `ptr` must point to `len` pointers to NUL-terminated strings followed by a NULL
+    /// pointer, all valid and unchanged for the rest of the program.
+    pub unsafe fn from_raw(ptr: *const *const c_char, len: usize) -> Self {
+        Self { ptr, len }
+    }
+
+    pub fn get(&self, i: usize) -> Option<&'static CStr> {
+        if i >= self.len {
+            return None;
+        }
+        // SAFETY: `i < len`, so by the contract of `from_raw` the slot holds a pointer to a
+        // NUL-terminated string that lives for the rest of the program.
+        Some(unsafe { CStr::from_ptr(*self.ptr.add(i)) })
+    }
+
+    /// The list without its first `n` entries, still NULL-terminated (what execve needs).
+    pub fn skip(&self, n: usize) -> Self {
+        let n = n.min(self.len);
+        // SAFETY: `n <= len`, so the pointer stays inside the array or at its NULL slot.
+        Self { ptr: unsafe { self.ptr.add(n) }, len: self.len - n }
+    }
+
+    /// Entry `i` without its NUL.
+    pub fn bytes(&self, i: usize) -> Option<&'static [u8]> {
+        self.get(i).map(CStr::to_bytes)
+    }
+}
+
+/// A path for the kernel: bytes that end in a NUL (the kernel stops at the first NUL,
+/// so it never reads past the slice).
+#[derive(Clone, Copy)]
+pub struct CPath<'a>(&'a [u8]);
+
+impl<'a> CPath<'a> {
+    pub fn new(with_nul: &'a [u8]) -> Option<Self> {
+        (with_nul.last() == Some(&0)).then_some(CPath(with_nul))
+    }
+
+    pub fn of(s: &'a CStr) -> Self {
+        CPath(s.to_bytes_with_nul())
+    }
+
+    /// The bytes before the NUL.
+    pub fn bytes(self) -> &'a [u8] {
+        self.0.split_last().map_or(&[], |(_, b)| b)
+    }
+
+    fn ptr(self) -> *const u8 {
+        self.0.as_ptr()
+    }
+}
+
+/// The part of `siginfo_t` that pidone looks at.
+#[derive(Clone, Copy)]
+pub struct SigInfo {
+    pub signo: u32,
+    pub code: i32,
+    pub pid: i32,
+}
+
+/// chdir(2)
+pub fn chdir(path: CPath) -> Result<()> {
+    // SAFETY: `path` is NUL-terminated and only read by the kernel.
+    unsafe { syscall!(Sysno::chdir, path.ptr()) }.map(drop)
+}
+
+/// close(2)
+pub fn close(fd: i32) {
+    // SAFETY: no pointers are passed. Errors are meaningless for a read-only descriptor.
+    let _ = unsafe { syscall!(Sysno::close, fd) };
+}
+
+/// execve(2); returns only on failure.
+pub fn execve(path: CPath, argv: CStrList, envp: CStrList) -> Errno {
+    // SAFETY: `path` is NUL-terminated; `argv` and `envp` are NULL-terminated arrays of
+    // NUL-terminated strings (the contract of `CStrList`). The kernel only reads them.
+    match unsafe { syscall!(Sysno::execve, path.ptr(), argv.ptr, envp.ptr) } {
+        Ok(_) => Errno::EINVAL,
+        Err(e) => e,
+    }
+}
+
+/// exit_group(2)
+pub fn exit(code: i32) -> ! {
+    loop {
+        // SAFETY: no pointers are passed; exit_group does not return.
+        let _ = unsafe { syscall!(Sysno::exit_group, code) };
+    }
+}
+
+/// fork(), built on clone(SIGCHLD) because aarch64 and riscv64 have no fork syscall.
+/// Returns 0 in the child and the child's pid in the parent.
+pub fn fork() -> Result<i32> {
+    // SAFETY: without CLONE_VM the child gets its own copy of the address space, like
+    // fork(2); every pointer argument is NULL, so the argument order (which differs
+    // between architectures) does not matter.
+    unsafe { syscall!(Sysno::clone, g::SIGCHLD, 0, 0, 0, 0) }.map(|pid| pid as i32)
+}
+
+/// getdents64(2): fills `buf` with `linux_dirent64` records; 0 at the end.
+pub fn getdents64(fd: i32, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    unsafe { syscall!(Sysno::getdents64, fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// getpid(2)
+pub fn getpid() -> i32 {
+    // SAFETY: no pointers are passed; getpid cannot fail.
+    unsafe { syscall!(Sysno::getpid) }.map_or(0, |pid| pid as i32)
+}
+
+/// kill(2)
+pub fn kill(pid: i32, sig: u32) -> Result<()> {
+    // SAFETY: no pointers are passed.
+    unsafe { syscall!(Sysno::kill, pid, sig) }.map(drop)
+}
+
+/// clock_gettime(2) on CLOCK_MONOTONIC, in milliseconds.
+pub fn monotonic_ms() -> u64 {
+    let mut ts = g::__kernel_timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: the kernel writes one timespec through the pointer to a live local.
+    let _ = unsafe { syscall!(SYS_CLOCK_GETTIME, g::CLOCK_MONOTONIC, &raw mut ts) };
+    (ts.tv_sec as u64).wrapping_mul(1000).wrapping_add(ts.tv_nsec as u64 / 1_000_000)
+}
+
+/// openat(2) relative to the current directory, read-only and close-on-exec, so no
+/// descriptor of pidone ever leaks into a child.
+pub fn open(path: CPath, flags: u32) -> Result<i32> {
+    // SAFETY: `path` is NUL-terminated and only read by the kernel.
+    unsafe { syscall!(Sysno::openat, g::AT_FDCWD, path.ptr(), flags | g::O_CLOEXEC, 0) }
+        .map(|fd| fd as i32)
+}
+
+/// prctl(2) with one integer argument.
+pub fn prctl(option: u32, arg: usize) -> Result<()> {
+    // SAFETY: the options pidone uses take integers, not pointers.
+    unsafe { syscall!(Sysno::prctl, option, arg, 0, 0, 0) }.map(drop)
+}
+
+/// read(2)
+pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    unsafe { syscall!(Sysno::read, fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// rt_sigprocmask(SIG_SETMASK): installs `set` and returns the previous mask.
+pub fn set_sigmask(set: SigSet) -> Result<SigSet> {
+    let mut old: SigSet = 0;
+    // SAFETY: both pointers are to live 8-byte sets; the kernel reads `set`, writes `old`.
+    unsafe {
+        syscall!(Sysno::rt_sigprocmask, g::SIG_SETMASK, &raw const set, &raw mut old, SIGSET_SIZE)
+    }
+    .map(|_| old)
+}
+
+/// setpgid(2)
+pub fn setpgid(pid: i32, pgid: i32) -> Result<()> {
+    // SAFETY: no pointers are passed.
+    unsafe { syscall!(Sysno::setpgid, pid, pgid) }.map(drop)
+}
+
+/// rt_sigtimedwait(2): dequeues one signal of `set`, waiting at most `timeout_ms`
+/// (forever with `None`; EAGAIN when the time runs out).
+pub fn sigtimedwait(set: SigSet, timeout_ms: Option<u64>) -> Result<SigInfo> {
+    let mut info = core::mem::MaybeUninit::<g::siginfo_t>::zeroed();
+    let ts = timeout_ms.map(|ms| g::__kernel_timespec {
+        tv_sec: (ms / 1000) as _,
+        tv_nsec: ((ms % 1000) * 1_000_000) as _,
+    });
+    let ts_ptr = ts.as_ref().map_or(ptr::null(), |t| t as *const g::__kernel_timespec);
+    // SAFETY: the kernel reads the set and the optional timespec (live locals or NULL) and
+    // writes one siginfo_t into `info`, which is large enough for it.
+    let sig = unsafe { syscall!(SYS_SIGTIMEDWAIT, &raw const set, info.as_mut_ptr(), ts_ptr, SIGSET_SIZE) }?;
+    // SAFETY: the buffer was zeroed, so every field is initialised whatever the kernel
+    // filled in; `_kill` is the union member laid out for SI_USER, SI_QUEUE and SIGCHLD
+    // (pid first in all of them).
+    let (code, pid) = unsafe {
+        let info = &info.assume_init().__bindgen_anon_1.__bindgen_anon_1;
+        (info.si_code, info._sifields._kill._pid)
+    };
+    Ok(SigInfo { signo: sig as u32, code, pid })
+}
+
+/// ioctl(TIOCSPGRP): makes `pgrp` the foreground process group of the terminal on `fd`.
+pub fn tcsetpgrp(fd: i32, pgrp: i32) -> Result<()> {
+    // SAFETY: the kernel reads one pid_t from the pointer to a live local.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCSPGRP, &raw const pgrp) }
+        .map(drop)
+}
+
+/// wait4(2) without rusage: returns (pid, raw wait status); pid 0 with WNOHANG when
+/// children exist but none has changed state.
+pub fn wait4(pid: i32, flags: u32) -> Result<(i32, i32)> {
+    let mut status: i32 = 0;
+    // SAFETY: the kernel writes one int through the pointer to a live local; rusage is NULL.
+    unsafe { syscall!(Sysno::wait4, pid, &raw mut status, flags, ptr::null_mut::<u8>()) }
+        .map(|p| (p as i32, status))
+}
+
+/// write(2) of all of `buf` (a pipe may take it in parts). Errors end the attempt:
+/// pidone's output is diagnostics, and a closed stderr must not stop PID 1.
+pub fn write(fd: i32, mut buf: &[u8]) {
+    while !buf.is_empty() {
+        // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
+        match unsafe { syscall!(Sysno::write, fd, buf.as_ptr(), buf.len()) } {
+            Ok(n) if n > 0 => buf = buf.get(n..).unwrap_or_default(),
+            _ => return,
+        }
+    }
+}
+
+/// Builds a `CStrList` from test data. The strings are leaked, as the `'static` contract
+/// of `CStrList` demands.
+#[cfg(test)]
+pub fn test_list(words: &[&[u8]]) -> CStrList {
+    extern crate std;
+    use std::{boxed::Box, ffi::CString, vec::Vec};
+    let mut ptrs: Vec<*const c_char> =
+        words.iter().map(|w| CString::new(*w).unwrap().into_raw() as *const c_char).collect();
+    ptrs.push(ptr::null());
+    let len = words.len();
+    let ptrs = Box::leak(ptrs.into_boxed_slice());
+    // SAFETY: `ptrs` holds `len` pointers to leaked NUL-terminated strings and a NULL.
+    unsafe { CStrList::from_raw(ptrs.as_ptr(), len) }
+}

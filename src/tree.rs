@@ -1,0 +1,137 @@
+//! Finding pidone's own descendants, for shutdown when pidone is not PID 1 and must not
+//! signal pid -1. The kernel lists each thread's children in /proc/PID/task/TID/children.
+
+use linux_raw_sys::general as g;
+
+use crate::msg::PathBuf;
+use crate::signals::parse_u32;
+use crate::sys::{self, Errno};
+
+/// How deep the walk goes. Processes further down are missed by this pass only: when
+/// their ancestors die they are reparented to pidone (a subreaper) and found next pass.
+const MAX_DEPTH: u32 = 32;
+
+/// Sends each of `sigs`, in order, to every descendant of `pid`. Returns how many
+/// processes were signalled; an error when /proc cannot be read at all.
+pub fn signal_descendants(pid: i32, sigs: &[u32]) -> Result<usize, Errno> {
+    let mut count = 0;
+    walk(pid, sigs, MAX_DEPTH, &mut count)?;
+    Ok(count)
+}
+
+fn walk(pid: i32, sigs: &[u32], depth: u32, count: &mut usize) -> Result<(), Errno> {
+    let mut path = PathBuf::<48>::new();
+    path.push(b"/proc/").num(pid as u64).push(b"/task");
+    let dir = sys::open(path.cpath().ok_or(Errno::ENAMETOOLONG)?, g::O_RDONLY | g::O_DIRECTORY)?;
+    let mut ents = [0u8; 512];
+    while let Ok(n @ 1..) = sys::getdents64(dir, &mut ents) {
+        for tid in dirent_names(&ents[..n]).filter_map(parse_u32) {
+            path.clear().push(b"/proc/").num(pid as u64).push(b"/task/").num(tid as u64).push(b"/children");
+            let Some(file) = path.cpath() else { continue };
+            let Ok(fd) = sys::open(file, g::O_RDONLY) else { continue };
+            let mut chunk = [0u8; 128];
+            let mut pids = PidList::default();
+            let mut visit = |child: u32| {
+                for &sig in sigs {
+                    let _ = sys::kill(child as i32, sig);
+                }
+                *count += 1;
+                if depth > 0 {
+                    let _ = walk(child as i32, sigs, depth - 1, count);
+                }
+            };
+            while let Ok(n @ 1..) = sys::read(fd, &mut chunk) {
+                pids.feed(&chunk[..n], &mut visit);
+            }
+            pids.feed(b" ", &mut visit);
+            sys::close(fd);
+        }
+    }
+    sys::close(dir);
+    Ok(())
+}
+
+/// The names in a buffer of `linux_dirent64` records from getdents64: each record is
+/// d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), then the NUL-terminated name.
+pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    const NAME: usize = 19;
+    let mut rest = buf;
+    core::iter::from_fn(move || {
+        let reclen = u16::from_ne_bytes([*rest.get(16)?, *rest.get(17)?]) as usize;
+        let rec = rest.get(..reclen).filter(|_| reclen > NAME)?;
+        rest = &rest[reclen..];
+        let name = &rec[NAME..];
+        Some(&name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())])
+    })
+}
+
+/// Parses a space-separated list of pids that arrives in chunks of any size.
+#[derive(Default)]
+pub struct PidList {
+    partial: Option<u32>,
+}
+
+impl PidList {
+    /// Calls `each` for every number completed in `chunk`; feed a final `b" "` to flush.
+    pub fn feed(&mut self, chunk: &[u8], each: &mut impl FnMut(u32)) {
+        for &c in chunk {
+            match c {
+                b'0'..=b'9' => {
+                    let n = self.partial.unwrap_or(0);
+                    self.partial = Some(n.saturating_mul(10).saturating_add((c - b'0') as u32));
+                }
+                _ => {
+                    if let Some(pid) = self.partial.take() {
+                        each(pid);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    fn record(name: &str) -> Vec<u8> {
+        // d_ino, d_off, d_reclen, d_type, name, NUL, padded to 8 bytes like the kernel.
+        let len = (19 + name.len() + 1).next_multiple_of(8);
+        let mut r = std::vec![0u8; len];
+        r[16..18].copy_from_slice(&(len as u16).to_ne_bytes());
+        r[19..19 + name.len()].copy_from_slice(name.as_bytes());
+        r
+    }
+
+    #[test]
+    fn dirent_records_yield_their_names() {
+        let buf: Vec<u8> = [".", "..", "1", "12345", "thread-name"].iter().flat_map(|n| record(n)).collect();
+        let names: Vec<&[u8]> = dirent_names(&buf).collect();
+        assert_eq!(names, [&b"."[..], b"..", b"1", b"12345", b"thread-name"]);
+        // A truncated or corrupt buffer ends the walk instead of reading past it.
+        assert_eq!(dirent_names(&buf[..buf.len() - 1]).count(), 4);
+        let mut bad = record("1");
+        bad[16..18].copy_from_slice(&0u16.to_ne_bytes());
+        assert_eq!(dirent_names(&bad).count(), 0);
+    }
+
+    #[test]
+    fn pid_lists_parse_across_chunks() {
+        let text = b"12 3456 7 99999 ";
+        for chunk in 1..=text.len() {
+            let mut got = Vec::new();
+            let mut list = PidList::default();
+            for part in text.chunks(chunk) {
+                list.feed(part, &mut |p| got.push(p));
+            }
+            list.feed(b" ", &mut |p| got.push(p));
+            assert_eq!(got, [12, 3456, 7, 99999], "chunk size {chunk}");
+        }
+        let mut got = Vec::new();
+        let mut list = PidList::default();
+        list.feed(b"5 6", &mut |p| got.push(p));
+        list.feed(b" ", &mut |p| got.push(p));
+        assert_eq!(got, [5, 6]);
+    }
+}

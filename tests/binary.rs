@@ -1,0 +1,46 @@
+//! The release binary itself: static, no program interpreter, inside the size budget.
+
+mod common;
+
+/// The hard budget for the x86_64 release binary, in bytes.
+const BUDGET: u64 = 16 * 1024;
+
+fn program_header_types(elf: &[u8]) -> Vec<u32> {
+    assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
+    let is64 = elf[4] == 2;
+    let le = elf[5] == 1;
+    let u16_at = |o: usize| if le { u16::from_le_bytes([elf[o], elf[o + 1]]) } else { u16::from_be_bytes([elf[o], elf[o + 1]]) };
+    let u32_at = |o: usize| {
+        let b = [elf[o], elf[o + 1], elf[o + 2], elf[o + 3]];
+        if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
+    };
+    let u64_at = |o: usize| if is64 { (u32_at(o) as u64) | ((u32_at(o + 4) as u64) << 32) } else { u32_at(o) as u64 };
+    let (phoff, phentsize, phnum) = if is64 {
+        (u64_at(0x20) as usize, u16_at(0x36) as usize, u16_at(0x38) as usize)
+    } else {
+        (u32_at(0x1c) as usize, u16_at(0x2a) as usize, u16_at(0x2c) as usize)
+    };
+    (0..phnum).map(|i| u32_at(phoff + i * phentsize)).collect()
+}
+
+#[test]
+fn release_binary_is_static_without_interpreter() {
+    let elf = std::fs::read(common::bin()).unwrap();
+    let types = program_header_types(&elf);
+    const PT_DYNAMIC: u32 = 2;
+    const PT_INTERP: u32 = 3;
+    assert!(!types.contains(&PT_INTERP), "has a program interpreter");
+    assert!(!types.contains(&PT_DYNAMIC), "is dynamically linked");
+    // ET_EXEC (2): a plain executable, not a (static-)PIE.
+    assert_eq!(elf[16], 2, "not ET_EXEC");
+}
+
+#[test]
+fn release_binary_fits_the_size_budget() {
+    let size = std::fs::metadata(common::bin()).unwrap().len();
+    eprintln!("pidone is {size} bytes (budget {BUDGET})");
+    assert!(
+        size <= BUDGET,
+        "pidone is {size} bytes, over the {BUDGET}-byte budget (which is for the release build: cargo test --release)"
+    );
+}

@@ -1,0 +1,211 @@
+//! The command line, exec failures and exit codes, end to end as PID 1.
+
+mod common;
+use common::*;
+
+#[test]
+fn help_goes_to_stdout_and_exits_0() {
+    for flag in ["-h", "--help"] {
+        let out = pid1(&[flag]);
+        assert_eq!(out.code(), 0);
+        assert!(out.stdout.starts_with("usage: pidone [OPTIONS] [--] COMMAND [ARG...]\n"), "{}", out.stdout);
+        for opt in ["--grace", "-g", "--verbose", "-s", "--help", "--version", "PIDONE_GRACE", "PIDONE_VERBOSE"] {
+            assert!(out.stdout.contains(opt), "help lacks {opt}");
+        }
+        assert_eq!(out.stderr, "");
+    }
+}
+
+#[test]
+fn version_names_pidone() {
+    for flag in ["-V", "--version"] {
+        let out = pid1(&[flag]);
+        assert_eq!(out.code(), 0);
+        assert_eq!(out.stdout, format!("pidone {}\n", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line_and_the_synopsis() {
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "pidone: no command given"),
+        (&["--"], "pidone: no command given"),
+        (&["-v"], "pidone: no command given"),
+        (&["-x", "true"], "pidone: unknown option -x"),
+        (&["--bogus", "true"], "pidone: unknown option --bogus"),
+        (&["-t"], "pidone: missing value for -t"),
+        (&["--grace"], "pidone: missing value for --grace"),
+        (&["-t", "soon", "true"], "pidone: invalid value for -t: 'soon'"),
+        (&["--grace=-1", "true"], "pidone: invalid value for --grace: '-1'"),
+    ];
+    for (args, first) in cases {
+        let out = pid1(args);
+        assert_eq!(out.code(), 2, "{args:?}");
+        assert_eq!(out.stdout, "");
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines[0], *first, "{args:?}");
+        assert_eq!(lines[1], "usage: pidone [OPTIONS] [--] COMMAND [ARG...]");
+        assert_eq!(lines.len(), 3, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn bad_environment_values_are_usage_errors() {
+    for (var, value) in [("PIDONE_GRACE", "x"), ("PIDONE_GRACE", "1.0001"), ("PIDONE_VERBOSE", "-1")] {
+        let mut cmd = pid1_command(&["true"]);
+        cmd.env(var, value);
+        let out = run(cmd, 30);
+        assert_eq!(out.code(), 2);
+        assert_eq!(out.stderr.lines().next(), Some(format!("pidone: invalid value for {var}: '{value}'").as_str()));
+    }
+}
+
+#[test]
+fn options_after_the_command_belong_to_it() {
+    let out = pid1(&["/bin/echo", "-v", "-t", "--", "x"]);
+    assert_eq!(out.code(), 0);
+    assert_eq!(out.stdout, "-v -t -- x\n");
+    assert_eq!(out.stderr, "", "pidone must stay quiet without -v");
+    let out = pid1(&["--", "/bin/echo", "--", "-h"]);
+    assert_eq!(out.stdout, "-- -h\n");
+}
+
+#[test]
+fn exit_codes_pass_through() {
+    for code in [0, 1, 3, 126, 127, 128, 200, 255] {
+        let out = pid1(&["/bin/sh", "-c", &format!("exit {code}")]);
+        assert_eq!(out.code(), code);
+    }
+}
+
+#[test]
+fn death_by_signal_becomes_128_plus_n() {
+    for (sig, code) in [("TERM", 143), ("INT", 130), ("KILL", 137), ("USR1", 138), ("HUP", 129), ("QUIT", 131)] {
+        // The command kills itself, so this holds for signals pidone cannot forward (KILL).
+        let out = pid1(&[PYTHON, "-c", &format!("import os, signal; os.kill(os.getpid(), signal.SIG{sig})")]);
+        assert_eq!(out.code(), code, "SIG{sig}");
+    }
+}
+
+#[test]
+fn missing_command_is_127_with_the_reason() {
+    let out = pid1(&["no-such-cmd"]);
+    assert_eq!(out.code(), 127);
+    assert_eq!(out.stderr, "pidone: exec no-such-cmd: No such file or directory\n");
+    let out = pid1(&["/no/such/path"]);
+    assert_eq!(out.code(), 127);
+    assert_eq!(out.stderr, "pidone: exec /no/such/path: No such file or directory\n");
+    let out = pid1(&[""]);
+    assert_eq!(out.code(), 127);
+    assert_eq!(out.stderr, "pidone: exec : No such file or directory\n");
+    // A path through a regular file.
+    let out = pid1(&["/etc/passwd/x"]);
+    assert_eq!(out.code(), 127);
+    assert_eq!(out.stderr, "pidone: exec /etc/passwd/x: Not a directory\n");
+}
+
+#[test]
+fn unexecutable_command_is_126_with_the_reason() {
+    let dir = scratch_dir("cli-126");
+    let plain = dir.join("plain");
+    std::fs::write(&plain, "#!/bin/sh\necho hi\n").unwrap();
+    let noshebang = dir.join("noshebang");
+    std::fs::write(&noshebang, "echo hi\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&noshebang, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cases = [
+        (plain.to_str().unwrap(), "Permission denied"),
+        (noshebang.to_str().unwrap(), "Exec format error"),
+        (dir.to_str().unwrap(), "Is a directory"),
+    ];
+    for (path, reason) in cases {
+        let out = pid1(&[path]);
+        assert_eq!(out.code(), 126, "{path}");
+        assert_eq!(out.stderr, format!("pidone: exec {path}: {reason}\n"));
+    }
+}
+
+#[test]
+fn path_search_follows_execvp() {
+    let dir = scratch_dir("cli-path");
+    let tool = dir.join("pidone-test-tool");
+    std::fs::write(&tool, "#!/bin/sh\necho found \"$@\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    // Found in a PATH entry, after entries that do not have it.
+    let mut cmd = pid1_command(&["pidone-test-tool", "a"]);
+    cmd.env("PATH", format!("/nonexistent:{}:/bin", dir.display()));
+    let out = run(cmd, 30);
+    assert_eq!((out.code(), out.stdout.as_str()), (0, "found a\n"), "{}", out.stderr);
+
+    // An empty entry is the current directory.
+    let mut cmd = pid1_command(&["pidone-test-tool", "b"]);
+    cmd.env("PATH", "/nonexistent:").current_dir(&dir);
+    let out = run(cmd, 30);
+    assert_eq!((out.code(), out.stdout.as_str()), (0, "found b\n"), "{}", out.stderr);
+
+    // No PATH at all: the default one finds sh.
+    let mut cmd = pid1_command(&["sh", "-c", "echo default"]);
+    cmd.env_remove("PATH");
+    let out = run(cmd, 30);
+    assert_eq!(out.stdout, "default\n", "{}", out.stderr);
+
+    // A PATH entry with the name but no permission: 126 unless found later.
+    let locked = scratch_dir("cli-path-locked");
+    let noexec = locked.join("pidone-test-tool");
+    std::fs::write(&noexec, "#!/bin/sh\necho wrong\n").unwrap();
+    let mut cmd = pid1_command(&["pidone-test-tool"]);
+    cmd.env("PATH", locked.display().to_string());
+    let out = run(cmd, 30);
+    assert_eq!(out.code(), 126);
+    assert_eq!(out.stderr, "pidone: exec pidone-test-tool: Permission denied\n");
+    let mut cmd = pid1_command(&["pidone-test-tool", "c"]);
+    cmd.env("PATH", format!("{}:{}", locked.display(), dir.display()));
+    let out = run(cmd, 30);
+    assert_eq!(out.stdout, "found c\n");
+}
+
+#[test]
+fn environment_and_arguments_pass_through_untouched() {
+    use std::os::unix::ffi::OsStrExt;
+    let weird = std::ffi::OsStr::from_bytes(b"\xff\xfe bytes \x01");
+    let mut cmd = pid1_command(&[
+        std::ffi::OsStr::new(PYTHON),
+        std::ffi::OsStr::new("-c"),
+        std::ffi::OsStr::new(
+            "import os, sys; sys.stdout.buffer.write(os.environb[b'WEIRD'] + b'|' + sys.argv[1].encode('utf-8', 'surrogateescape'))",
+        ),
+        weird,
+    ]);
+    cmd.env("WEIRD", weird);
+    let out = run(cmd, 30);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    // The pipe reader decodes lossily; compare after the same decoding.
+    let expect = String::from_utf8_lossy(b"\xff\xfe bytes \x01|\xff\xfe bytes \x01").to_string();
+    assert_eq!(out.stdout, expect);
+}
+
+#[test]
+fn verbose_reports_each_event() {
+    let mut cmd = pid1_command(&["-v", "/bin/sh", "-c", "exit 4"]);
+    cmd.env("PIDONE_VERBOSE", "0");
+    let out = run(cmd, 30);
+    assert_eq!(out.code(), 4);
+    let log = out.stderr;
+    assert!(log.contains("pidone: spawned 2: /bin/sh\n"), "{log}");
+    assert!(log.contains("pidone: reaped 2: exited 4\n"), "{log}");
+    assert!(log.contains("pidone: exiting with 4\n"), "{log}");
+    // PIDONE_VERBOSE alone turns it on too.
+    let mut cmd = pid1_command(&["true"]);
+    cmd.env("PIDONE_VERBOSE", "1");
+    assert!(run(cmd, 30).stderr.contains("pidone: spawned 2: true"));
+}
+
+#[test]
+fn the_command_runs_in_the_callers_directory() {
+    let dir = scratch_dir("cli-cwd");
+    let mut cmd = pid1_command(&["/bin/pwd"]);
+    cmd.current_dir(&dir);
+    assert_eq!(run(cmd, 30).stdout.trim_end(), dir.to_str().unwrap());
+}

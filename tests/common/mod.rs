@@ -1,0 +1,273 @@
+//! Shared helpers for the end-to-end tests: run the real pidone binary as PID 1 of a new
+//! PID namespace (`unshare --pid --fork --mount-proc`) or as a plain child, with a
+//! timeout on everything so a hang fails the test instead of stalling the suite.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The pidone binary under test. `PIDONE_BIN` selects another build (say, a foreign
+/// architecture under qemu-user); by default it is the one cargo built for this run.
+pub fn bin() -> String {
+    std::env::var("PIDONE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pidone").to_string())
+}
+
+pub const PYTHON: &str = "/usr/bin/python3";
+
+/// A helper script from tests/helpers.
+pub fn helper(name: &str) -> String {
+    format!("{}/tests/helpers/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `python3 tests/helpers/<script> args...` as words for a pidone command line.
+pub fn py(script: &str, args: &[&str]) -> Vec<String> {
+    let mut v = vec![PYTHON.to_string(), helper(script)];
+    v.extend(args.iter().map(|s| s.to_string()));
+    v
+}
+
+/// A command that runs pidone with `args` as PID 1 of a new PID namespace with its own
+/// /proc. `--kill-child` makes sure nothing outlives a test that gives up on it.
+pub fn pid1_command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
+    // An absolute path: tests change PATH for pidone, and Command searches the new one.
+    let mut cmd = Command::new("/usr/bin/unshare");
+    if !is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]).arg(bin()).args(args);
+    default_signals(&mut cmd);
+    cmd
+}
+
+/// Makes `cmd` start with every signal at its default disposition, as a container's
+/// first process does. Without this, glibc's posix_spawn in the multi-threaded test
+/// harness (and in cargo before it) starts children with signals 32 and 33 ignored, and
+/// pidone faithfully passes "ignored" on to the command.
+pub fn default_signals(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only a raw system call between fork and exec; the struct matches the
+    // kernel's `struct sigaction` on x86_64 and the other 64-bit Linux targets.
+    unsafe {
+        cmd.pre_exec(|| {
+            #[repr(C)]
+            struct KernelSigaction {
+                handler: usize,
+                flags: u64,
+                restorer: usize,
+                mask: u64,
+            }
+            let dfl = KernelSigaction { handler: 0, flags: 0, restorer: 0, mask: 0 };
+            for sig in 1..=64 {
+                if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                    libc::syscall(libc::SYS_rt_sigaction, sig, &dfl, std::ptr::null_mut::<u8>(), 8);
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// A command that runs pidone directly: not PID 1.
+pub fn plain_command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.args(args);
+    default_signals(&mut cmd);
+    cmd
+}
+
+/// Keeps a test that kills pidone with a fault signal from writing core files.
+pub fn no_core_dumps(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe and gets a pointer to a live local.
+    unsafe {
+        cmd.pre_exec(|| {
+            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            Ok(())
+        });
+    }
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+pub struct Outcome {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    pub fn code(&self) -> i32 {
+        self.status.code().unwrap_or_else(|| 128 + self.status.signal().unwrap_or(0))
+    }
+}
+
+/// Runs `cmd` to completion, failing the test if it takes longer than `secs`.
+pub fn run(cmd: Command, secs: u64) -> Outcome {
+    Session::start(cmd).finish(secs)
+}
+
+/// `pid1_command(args)` run to completion within 30 s.
+pub fn pid1<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Outcome {
+    run(pid1_command(args), 30)
+}
+
+/// A running command whose stdout lines arrive on a channel and whose stderr is collected.
+pub struct Session {
+    pub child: Child,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    stderr_done: Option<thread::JoinHandle<()>>,
+    stdout_rest: Arc<Mutex<String>>,
+    stdout_done: Option<thread::JoinHandle<()>>,
+}
+
+impl Session {
+    pub fn start(mut cmd: Command) -> Session {
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        let (tx, lines) = channel();
+        let out = child.stdout.take().unwrap();
+        let stdout_rest = Arc::new(Mutex::new(String::new()));
+        let rest = stdout_rest.clone();
+        let stdout_done = thread::spawn(move || {
+            let mut out = BufReader::new(out);
+            let mut raw = Vec::new();
+            while out.read_until(b'\n', &mut raw).unwrap_or(0) > 0 {
+                let text = String::from_utf8_lossy(&raw).to_string();
+                raw.clear();
+                rest.lock().unwrap().push_str(&text);
+                let line = text.trim_end_matches('\n').to_string();
+                let _ = tx.send(line);
+            }
+        });
+        let mut err = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let stderr_done = thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err.read_to_end(&mut buf);
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf));
+        });
+        Session {
+            child,
+            lines,
+            stderr,
+            stderr_done: Some(stderr_done),
+            stdout_rest,
+            stdout_done: Some(stdout_done),
+        }
+    }
+
+    /// The next stdout line, or a test failure after `secs`.
+    pub fn line(&self, secs: u64) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(secs))
+            .unwrap_or_else(|_| panic!("no output line within {secs} s; stderr: {}", self.stderr()))
+    }
+
+    /// The next stdout line if one arrives within `ms`.
+    pub fn try_line(&self, ms: u64) -> Option<String> {
+        self.lines.recv_timeout(Duration::from_millis(ms)).ok()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The host pid of pidone: the session's own process, or the child of `unshare`.
+    pub fn pidone_pid(&self) -> i32 {
+        let me = self.child.id() as i32;
+        let exe = std::fs::read_link(format!("/proc/{me}/exe")).unwrap_or_default();
+        if !exe.ends_with("unshare") {
+            return me;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let kids = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
+            if let Some(pid) = kids.split_whitespace().next() {
+                let pid: i32 = pid.parse().unwrap();
+                // Wait until unshare's child has exec'd pidone.
+                let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+                if exe.file_name() == Path::new(&bin()).file_name() || !exe.ends_with("unshare") {
+                    return pid;
+                }
+            }
+            assert!(Instant::now() < deadline, "pidone did not start");
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Sends `sig` to pidone.
+    pub fn signal(&self, sig: i32) {
+        kill(self.pidone_pid(), sig);
+    }
+
+    /// Waits for the exit, failing the test (after killing everything) past `secs`.
+    pub fn finish(mut self, secs: u64) -> Outcome {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let pid = self.pidone_pid();
+                kill(pid, libc::SIGKILL);
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("timed out after {secs} s; stderr: {}", self.stderr());
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        // Grandchildren may hold the pipes open: give the readers a moment, not forever.
+        for handle in [self.stdout_done.take(), self.stderr_done.take()].into_iter().flatten() {
+            let until = Instant::now() + Duration::from_secs(5);
+            while !handle.is_finished() && Instant::now() < until {
+                thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let stdout = self.stdout_rest.lock().unwrap().clone();
+        Outcome { status, stdout, stderr: self.stderr() }
+    }
+}
+
+pub fn kill(pid: i32, sig: i32) {
+    // SAFETY: kill has no memory arguments.
+    let r = unsafe { libc::kill(pid, sig) };
+    assert_eq!(r, 0, "kill({pid}, {sig}): {}", std::io::Error::last_os_error());
+}
+
+/// Whether a process exists and is not a zombie.
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit(')').next().and_then(|s| s.split_whitespace().next()) != Some("Z"),
+        Err(_) => false,
+    }
+}
+
+/// A fresh empty directory under the target dir, for files tests exchange with children.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Polls `f` every 10 ms until it is true, failing the test after `secs`.
+pub fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
