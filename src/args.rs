@@ -4,6 +4,7 @@
 //! getopt's `+` mode), so everything after that belongs to the command untouched.
 //! Every option is known by its letter; long names and environment variables map to it.
 
+use crate::msg::has;
 use crate::signals::parse_u32;
 use crate::sys::CStrList;
 
@@ -108,7 +109,7 @@ pub fn parse(argv: CStrList, env: CStrList) -> Result<Action, ArgError<'static>>
             let (letter, _) = entries(LONG)
                 .find(|(_, n)| Some(*n) == name.get(2..))
                 .ok_or(error(b"unknown option ", name, None))?;
-            let value = match (WITH_VALUE.contains(&letter), inline) {
+            let value = match (has(WITH_VALUE, letter), inline) {
                 (true, None) => Some(next().ok_or(error(b"missing value for ", name, None))?),
                 (false, Some(v)) => return Err(error(b"invalid value for ", name, Some(v))),
                 (_, value) => value,
@@ -121,11 +122,11 @@ pub fn parse(argv: CStrList, env: CStrList) -> Result<Action, ArgError<'static>>
             while let (None, Some(&letter)) = (done, body.get(k)) {
                 let name = &body[k..=k];
                 k += 1;
-                if !LETTERS.contains(&letter) {
+                if !has(LETTERS, letter) {
                     return Err(error(b"unknown option -", name, None));
                 }
                 let mut value = None;
-                if WITH_VALUE.contains(&letter) {
+                if has(WITH_VALUE, letter) {
                     value = match &body[k..] {
                         [] => Some(next().ok_or(error(b"missing value for -", name, None))?),
                         rest => Some(rest),

@@ -26,6 +26,12 @@ pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
     })
 }
 
+/// Whether `s` contains `c`: a plain loop, because `<[u8]>::contains` brings in core's
+/// word-at-a-time memchr, 200 bytes for strings of a few bytes.
+pub fn has(s: &[u8], c: u8) -> bool {
+    s.iter().any(|&x| x == c)
+}
+
 /// The decimal digits of a number.
 pub struct Num {
     digits: [u8; 20],
@@ -65,6 +71,7 @@ impl Default for Line {
 }
 
 impl Line {
+    #[inline(never)]
     pub fn new() -> Self {
         let mut line = Line { buf: [0; 200], len: 0 };
         line.push(b"pidone: ");

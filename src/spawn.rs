@@ -3,7 +3,7 @@
 
 use linux_raw_sys::general as g;
 
-use crate::msg::{Line, PathBuf};
+use crate::msg::{Line, PathBuf, has};
 use crate::reap;
 use crate::sys::{self, CPath, CStrList, Errno, SigSet};
 
@@ -39,7 +39,7 @@ fn exec_child(argv: CStrList, env: CStrList, path: &[u8], mask: SigSet) -> i32 {
     let mut err = search_path(name, path, |file| sys::execve(file, argv, env));
     // execve says EACCES for a directory; say what a shell says.
     if err == Errno::EACCES
-        && name.bytes().contains(&b'/')
+        && has(name.bytes(), b'/')
         && let Ok(fd) = sys::open(name, g::O_RDONLY | g::O_DIRECTORY)
     {
         sys::close(fd);
@@ -60,7 +60,7 @@ pub fn search_path(name: CPath, path: &[u8], mut exec: impl FnMut(CPath) -> Errn
     if bytes.is_empty() {
         return Errno::ENOENT;
     }
-    if bytes.contains(&b'/') {
+    if has(bytes, b'/') {
         return exec(name);
     }
     let mut buf = PathBuf::<PATH_MAX>::new();

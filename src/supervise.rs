@@ -44,9 +44,9 @@ impl Supervisor {
         }
     }
 
-    /// A line for the verbose log, or `None` when pidone is quiet.
-    fn log(&self) -> Option<Line> {
-        (self.opts.verbose > 0).then(Line::new)
+    /// Whether to log events (-v).
+    fn verbose(&self) -> bool {
+        self.opts.verbose > 0
     }
 
     fn pid1(&self) -> bool {
@@ -60,15 +60,15 @@ impl Supervisor {
         // The kernel raises SIGPIPE (or SIGXFSZ) for pidone's own failed writes, e.g. to a
         // closed stderr; the sender is then pidone itself. Those are not for the command.
         if info.code == g::SI_USER as i32 && info.pid == self.self_pid {
-            if let Some(mut l) = self.log() {
-                l.push(b"ignored ").sig(sig).push(b" raised by pidone itself").send();
+            if self.verbose() {
+                Line::new().push(b"ignored ").sig(sig).push(b" raised by pidone itself").send();
             }
             return;
         }
         if !to_command {
             self.signal_rest(&[sig]);
-            if let Some(mut l) = self.log() {
-                l.push(b"forwarded ").sig(sig).push(b" to remaining processes").send();
+            if self.verbose() {
+                Line::new().push(b"forwarded ").sig(sig).push(b" to remaining processes").send();
             }
             return;
         }
@@ -79,15 +79,16 @@ impl Supervisor {
         } else if let Err(e) = sys::kill(target, sig) {
             Line::new().push(b"failed to forward ").sig(sig).push(b": ").errno(e).send();
         }
-        if let Some(mut l) = self.log() {
-            l.push(b"forwarded ").sig(sig).push(if target < 0 { b" to group " } else { b" to " });
-            l.num(target.unsigned_abs() as u64).send();
+        if self.verbose() {
+            let to: &[u8] = if target < 0 { b" to group " } else { b" to " };
+            Line::new().push(b"forwarded ").sig(sig).push(to).num(target.unsigned_abs() as u64).send();
         }
     }
 
     fn reap(&self) -> Reaped {
         reap::reap_zombies(self.child, |pid, ended| {
-            if let Some(mut l) = self.log() {
+            if self.verbose() {
+                let mut l = Line::new();
                 l.push(b"reaped ").num(pid as u64);
                 match ended {
                     Ended::Exited(code) => l.push(b": exited ").num(code as u64),
@@ -124,21 +125,21 @@ impl Supervisor {
     /// The command has ended: stop whatever is left, then return its exit code.
     fn shutdown(&self, ended: Ended, children_left: bool) -> i32 {
         let code = ended.exit_code();
-        if let Some(mut l) = self.log() {
-            l.push(b"command ").num(self.child as u64).push(b" ended; exit code ").num(code as u64).send();
+        if self.verbose() {
+            Line::new().push(b"command ").num(self.child as u64).push(b" ended; exit code ").num(code as u64).send();
         }
         let mut left = children_left;
         if self.anyone_left(left) && self.opts.grace_ms > 0 {
-            if let Some(mut l) = self.log() {
-                l.push(b"shutdown: SIGTERM to the rest, grace ").num(self.opts.grace_ms).push(b" ms").send();
+            if self.verbose() {
+                Line::new().push(b"shutdown: SIGTERM to the rest, grace ").num(self.opts.grace_ms).push(b" ms").send();
             }
             // SIGCONT too: a stopped process would otherwise sleep through its SIGTERM.
             self.signal_rest(&[g::SIGTERM, g::SIGCONT]);
             left = self.wait_until(self.opts.grace_ms, left, true);
         }
         while self.anyone_left(left) {
-            if let Some(mut l) = self.log() {
-                l.push(b"shutdown: SIGKILL to the rest").send();
+            if self.verbose() {
+                Line::new().push(b"shutdown: SIGKILL to the rest").send();
             }
             self.signal_rest(&[g::SIGKILL]);
             // Only children can be waited for now; as PID 1, anything else dies with it.
@@ -147,8 +148,8 @@ impl Supervisor {
                 break;
             }
         }
-        if let Some(mut l) = self.log() {
-            l.push(b"exiting with ").num(code as u64).send();
+        if self.verbose() {
+            Line::new().push(b"exiting with ").num(code as u64).send();
         }
         code
     }
