@@ -4,6 +4,7 @@
 //! into RUSTFLAGS would also link this build script statically, and that crashes.
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    embed_git_commit();
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     if os != "linux" {
         return;
@@ -32,4 +33,24 @@ fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
     println!("cargo:rerun-if-changed=link.ld");
     println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/link.ld");
+}
+
+/// `--version` says `pidone X.Y.Z - git.<commit>`: the ` - git.` part is what `docker info`
+/// parses from an init's `--version` (moby's parseInitVersion, made for tini's output).
+fn embed_git_commit() {
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=PIDONE_GIT_COMMIT={commit}");
+    for path in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
+        if std::path::Path::new(path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! Every option is known by its letter; long names and environment variables map to it.
 
 use crate::msg::has;
-use crate::signals::parse_u32;
+use crate::signals::{self, parse_u32};
 use crate::sys::CStrList;
 
 /// What PATH is when the environment has none: the one tini, Docker and systemd use.
@@ -14,14 +14,19 @@ pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 /// Default grace period between SIGTERM and SIGKILL at shutdown.
 pub const DEFAULT_GRACE_MS: u64 = 5000;
 
-/// The option letters pidone knows.
-const LETTERS: &[u8] = b"tgvshV";
+/// The option letters pidone knows: its own and those of tini, dumb-init and catatonit.
+const LETTERS: &[u8] = b"tgcvwspePrlLhV";
 /// The letters whose option takes a value.
-const WITH_VALUE: &[u8] = b"t";
-/// Long options, each as `<letter><name>`, space-separated.
-const LONG: &[u8] = b"tgrace vverbose hhelp Vversion";
-/// Environment variables, each as `<letter><name>`: they set the option's default.
-const ENV: &[u8] = b"tPIDONE_GRACE vPIDONE_VERBOSE";
+const WITH_VALUE: &[u8] = b"tper";
+/// Long options, each as `<letter><name>`, space-separated (dumb-init's and pidone's).
+const LONG: &[u8] = b"tgrace ggroup csingle-child vverbose wwarn-reap ppdeathsig eremap-exit \
+rrewrite Ppause llicense hhelp Vversion";
+/// Environment variables, each as `<letter><name>`, in the order they apply, so that
+/// pidone's own win over the peers' (and flags, parsed afterwards, over both). Some peers'
+/// variables mean something slightly different and have letters of their own (`apply`).
+const ENV: &[u8] = b"sTINI_SUBREAPER TTINI_VERBOSITY GTINI_KILL_PROCESS_GROUP gDUMB_INIT_SETSID \
+vDUMB_INIT_DEBUG tPIDONE_GRACE vPIDONE_VERBOSE gPIDONE_GROUP wPIDONE_WARN_REAP \
+pPIDONE_PDEATHSIG ePIDONE_REMAP rPIDONE_REWRITE PPIDONE_PAUSE";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -31,20 +36,57 @@ pub struct Options {
     pub verbose: u32,
     /// Forward signals to the command's whole process group.
     pub group: bool,
+    /// Log each zombie reaped that is not the command (tini's -w).
+    pub warn_reap: bool,
+    /// No command: sleep, reap, and exit 0 on SIGTERM or SIGINT (catatonit's -P).
+    pub pause: bool,
+    /// Signal pidone gets when its parent dies (tini's -p), 0 for none.
+    pub pdeathsig: u32,
+    /// Exit codes of the command that pidone turns into 0 (tini's -e), one bit each.
+    pub remap: [u32; 8],
+    /// Signal rewriting (dumb-init's -r): entry N-1 is 0 to forward signal N as it is,
+    /// otherwise 1 + the signal to send instead (1 itself: drop it).
+    pub rewrite: [u8; 64],
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { grace_ms: DEFAULT_GRACE_MS, verbose: 0, group: false }
+        Options {
+            grace_ms: DEFAULT_GRACE_MS,
+            verbose: 0,
+            group: false,
+            warn_reap: false,
+            pause: false,
+            pdeathsig: 0,
+            remap: [0; 8],
+            rewrite: [0; 64],
+        }
+    }
+}
+
+impl Options {
+    /// What a received signal is forwarded as; 0 to drop it.
+    pub fn rewritten(&self, sig: u32) -> u32 {
+        match self.rewrite.get((sig as usize).wrapping_sub(1)) {
+            Some(&r) if r > 0 => r as u32 - 1,
+            _ => sig,
+        }
+    }
+
+    /// The exit code pidone reports for the command's `code`.
+    pub fn remapped(&self, code: i32) -> i32 {
+        let bit = self.remap.get((code as usize) / 32).map_or(0, |w| w >> (code % 32) & 1);
+        if bit == 1 { 0 } else { code }
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Run the command that starts at index `cmd` of argv.
+    /// Run the command that starts at index `cmd` of argv (none in pause mode).
     Run { opts: Options, cmd: usize },
     Help,
     Version,
+    License,
 }
 
 /// A usage error, printed as `<msg><name>` and then `: '<value>'` if there is a value.
@@ -141,24 +183,57 @@ pub fn parse(argv: CStrList, env: CStrList) -> Result<Action, ArgError<'static>>
             return Ok(action);
         }
     }
-    match argv.bytes(i) {
-        Some(_) => Ok(Action::Run { opts, cmd: i }),
-        None => Err(error(b"no command given", b"", None)),
+    match (argv.bytes(i), opts.pause) {
+        (Some(_), false) | (None, true) => Ok(Action::Run { opts, cmd: i }),
+        (None, false) => Err(error(b"no command given", b"", None)),
+        (Some(cmd), true) => Err(error(b"pause mode runs no command: ", cmd, None)),
     }
 }
 
-/// Applies one option (a value from the environment counts as the option's value).
-/// `None` for a value it cannot use; `Some(Some(_))` when it ends parsing (help, version).
+/// Applies one option. `value` is the option's argument, or the value of an environment
+/// variable (for switches like -g a variable says `1` or `0`). `None` for a value it
+/// cannot use; `Some(Some(_))` when the option ends parsing (help, version, license).
 fn apply(letter: u8, value: Option<&[u8]>, opts: &mut Options) -> Option<Option<Action>> {
     let v = value.unwrap_or_default();
+    // A switch: on as a flag; from the environment 1 or 0.
+    let switch = || match value {
+        None | Some(b"1") => Some(true),
+        Some(b"0") => Some(false),
+        _ => None,
+    };
     match letter {
         b't' => opts.grace_ms = parse_seconds(v)?,
-        b'g' => opts.group = true,
-        // -v counts up; PIDONE_VERBOSE gives the level.
+        b'g' => opts.group = switch()?,
+        // dumb-init's --single-child: the opposite of -g (and pidone's default).
+        b'c' => opts.group = false,
+        // TINI_KILL_PROCESS_GROUP: tini turns it on whatever the value.
+        b'G' => opts.group = true,
+        // -v counts up; the variables give the level.
         b'v' => opts.verbose = if value.is_some() { parse_u32(v)? } else { opts.verbose.saturating_add(1) },
+        // TINI_VERBOSITY counts from tini's default of 1 (warnings), which is pidone's 0.
+        b'T' => opts.verbose = parse_u32(v)?.saturating_sub(1),
+        b'w' => opts.warn_reap = switch()?,
+        b'P' => opts.pause = switch()?,
+        b'p' => opts.pdeathsig = signals::parse(v)?,
+        b'e' => {
+            for code in v.split(|&c| c == b',') {
+                let code = parse_u32(code).filter(|c| *c <= 255)? as usize;
+                opts.remap[code / 32] |= 1 << (code % 32);
+            }
+        }
+        b'r' => {
+            for pair in v.split(|&c| c == b',') {
+                let colon = pair.iter().position(|&c| c == b':')?;
+                let from = signals::parse(&pair[..colon])?;
+                let to = &pair[colon + 1..];
+                let to = if to == b"0" { 0 } else { signals::parse(to)? };
+                opts.rewrite[from as usize - 1] = to as u8 + 1;
+            }
+        }
         b'h' => return Some(Some(Action::Help)),
         b'V' => return Some(Some(Action::Version)),
-        // -s: pidone always makes itself a subreaper; tini's flag is accepted for drop-in use.
+        b'l' | b'L' => return Some(Some(Action::License)),
+        // -s, TINI_SUBREAPER: pidone always makes itself a subreaper; accepted for tini users.
         _ => {}
     }
     Some(None)
@@ -273,6 +348,119 @@ mod tests {
             run(&[b"pidone", b"-t", b"1", b"x"], &[b"PIDONE_GRACE=bad"]).unwrap_err(),
             error(b"invalid value for ", b"PIDONE_GRACE", Some(b"bad"))
         );
+    }
+
+    #[test]
+    fn peer_options() {
+        let (o, cmd) = opts(&[b"tini", b"-s", b"-vvv", b"-w", b"-g", b"-e", b"3", b"-e143", b"-p", b"SIGKILL", b"--", b"x"], &[]);
+        assert_eq!((o.verbose, o.warn_reap, o.group, o.pdeathsig, cmd), (3, true, true, 9, 11));
+        assert_eq!((o.remapped(3), o.remapped(143), o.remapped(4), o.remapped(0)), (0, 0, 4, 0));
+        let (o, _) = opts(&[b"dumb-init", b"--single-child", b"--rewrite", b"15:3", b"-r", b"HUP:0", b"x"], &[]);
+        assert!(!o.group);
+        assert_eq!((o.rewritten(15), o.rewritten(1), o.rewritten(2)), (3, 0, 2));
+        let (o, _) = opts(&[b"dumb-init", b"--rewrite=SIGTERM:sigquit,usr1:rtmin+2", b"x"], &[]);
+        assert_eq!((o.rewritten(15), o.rewritten(10)), (3, 36));
+        assert_eq!(opts(&[b"catatonit", b"-g", b"x"], &[]).0.group, true);
+        assert_eq!(run(&[b"catatonit", b"-P"], &[]), Ok(Action::Run { opts: Options { pause: true, ..Options::default() }, cmd: 2 }));
+        assert_eq!(run(&[b"catatonit", b"-L"], &[]), Ok(Action::License));
+        assert_eq!(run(&[b"tini", b"-l"], &[]), Ok(Action::License));
+        assert_eq!(run(&[b"x", b"--license"], &[]), Ok(Action::License));
+        // -c after -g, and the other way round: the last one wins.
+        assert!(!opts(&[b"p", b"-g", b"-c", b"x"], &[]).0.group);
+        assert!(opts(&[b"p", b"-c", b"-g", b"x"], &[]).0.group);
+    }
+
+    #[test]
+    fn remap_covers_every_exit_code() {
+        for code in 0..=255u32 {
+            let arg = code.to_string();
+            let (o, _) = opts(&[b"p", b"-e", arg.as_bytes(), b"x"], &[]);
+            for other in 0..=255 {
+                assert_eq!(o.remapped(other), if other == code as i32 { 0 } else { other });
+            }
+        }
+        let (o, _) = opts(&[b"p", b"x"], &[b"PIDONE_REMAP=1,2,255"]);
+        assert_eq!((o.remapped(1), o.remapped(2), o.remapped(255), o.remapped(3)), (0, 0, 0, 3));
+        for bad in [&b"256"[..], b"-1", b"", b"1,", b"x", b"1.5"] {
+            assert!(run(&[b"p", b"-e", bad, b"x"], &[]).is_err(), "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn rewrite_accepts_every_signal_name_and_number() {
+        for sig in 1..=64u32 {
+            let mut l = crate::msg::Line::new();
+            l.sig(sig);
+            // The name as pidone prints it, without the `pidone: ` prefix.
+            let name = l.as_bytes()[8..].to_vec();
+            for spec in [[&name[..], b":USR2"].concat(), std::format!("{sig}:0").into_bytes()] {
+                let (o, _) = opts(&[b"p", b"-r", &spec, b"x"], &[]);
+                let want = if spec.ends_with(b":0") { 0 } else { 12 };
+                assert_eq!(o.rewritten(sig), want, "{:?}", std::str::from_utf8(&spec));
+            }
+        }
+        for bad in [&b"15"[..], b"15:", b":3", b"0:3", b"65:1", b"15:65", b"TERM:NOPE", b"15:3,", b""] {
+            assert!(run(&[b"p", b"-r", bad, b"x"], &[]).is_err(), "{:?}", std::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn pause_mode_takes_no_command() {
+        assert_eq!(
+            run(&[b"p", b"-P", b"sleep"], &[]).unwrap_err(),
+            error(b"pause mode runs no command: ", b"sleep", None)
+        );
+        let (o, cmd) = opts(&[b"p"], &[b"PIDONE_PAUSE=1"]);
+        assert!(o.pause);
+        assert_eq!(cmd, 1);
+    }
+
+    #[test]
+    fn peer_variables_and_precedence() {
+        // tini: any value turns them on; verbosity counts from tini's default of 1.
+        let (o, _) = opts(&[b"p", b"x"], &[b"TINI_KILL_PROCESS_GROUP=0", b"TINI_SUBREAPER=1", b"TINI_VERBOSITY=3"]);
+        assert_eq!((o.group, o.verbose), (true, 2));
+        assert_eq!(opts(&[b"p", b"x"], &[b"TINI_VERBOSITY=1"]).0.verbose, 0);
+        assert_eq!(opts(&[b"p", b"x"], &[b"TINI_VERBOSITY=0"]).0.verbose, 0);
+        // dumb-init: SETSID=0 is single-child, 1 its group mode; DEBUG=1 is verbose.
+        assert!(!opts(&[b"p", b"x"], &[b"DUMB_INIT_SETSID=0"]).0.group);
+        assert!(opts(&[b"p", b"x"], &[b"DUMB_INIT_SETSID=1"]).0.group);
+        assert_eq!(opts(&[b"p", b"x"], &[b"DUMB_INIT_DEBUG=1"]).0.verbose, 1);
+        // pidone's variables beat the peers', flags beat both.
+        assert!(!opts(&[b"p", b"x"], &[b"PIDONE_GROUP=0", b"TINI_KILL_PROCESS_GROUP=1"]).0.group);
+        assert!(opts(&[b"p", b"-g", b"x"], &[b"PIDONE_GROUP=0", b"DUMB_INIT_SETSID=0"]).0.group);
+        assert!(!opts(&[b"p", b"-c", b"x"], &[b"PIDONE_GROUP=1"]).0.group);
+        assert_eq!(opts(&[b"p", b"x"], &[b"PIDONE_VERBOSE=0", b"TINI_VERBOSITY=4"]).0.verbose, 0);
+        let (o, _) = opts(&[b"p", b"-r", b"TERM:INT", b"x"], &[b"PIDONE_REWRITE=TERM:QUIT,HUP:USR1"]);
+        assert_eq!((o.rewritten(15), o.rewritten(1)), (2, 10));
+        let (o, _) = opts(&[b"p", b"-p", b"TERM", b"x"], &[b"PIDONE_PDEATHSIG=KILL"]);
+        assert_eq!(o.pdeathsig, 15);
+        assert_eq!(opts(&[b"p", b"x"], &[b"PIDONE_PDEATHSIG=KILL"]).0.pdeathsig, 9);
+        assert!(opts(&[b"p", b"x"], &[b"PIDONE_WARN_REAP=1"]).0.warn_reap);
+    }
+
+    #[test]
+    fn invalid_variables_are_named() {
+        let cases: &[&[u8]] = &[
+            b"TINI_VERBOSITY=loud",
+            b"DUMB_INIT_SETSID=yes",
+            b"DUMB_INIT_DEBUG=on",
+            b"PIDONE_GROUP=2",
+            b"PIDONE_PAUSE=true",
+            b"PIDONE_WARN_REAP=x",
+            b"PIDONE_PDEATHSIG=SIGNOPE",
+            b"PIDONE_REMAP=300",
+            b"PIDONE_REWRITE=TERM",
+            b"PIDONE_GRACE=1e3",
+            b"PIDONE_VERBOSE=-1",
+        ];
+        for entry in cases {
+            let eq = entry.iter().position(|&c| c == b'=').unwrap();
+            assert_eq!(
+                run(&[b"p", b"x"], &[entry]).unwrap_err(),
+                error(b"invalid value for ", &entry[..eq], Some(&entry[eq + 1..])),
+            );
+        }
     }
 
     #[test]

@@ -25,7 +25,12 @@ use linux_raw_sys::prctl;
 use msg::Line;
 use sys::{CPath, CStrList};
 
-const VERSION: &[u8] = concat!("pidone ", env!("CARGO_PKG_VERSION"), "\n").as_bytes();
+/// `pidone X.Y.Z - git.<commit>`: the same shape as tini's `tini version X.Y.Z - git.<commit>`,
+/// so `docker info` can show the commit of pidone used as `--init`.
+const VERSION: &[u8] =
+    concat!("pidone ", env!("CARGO_PKG_VERSION"), " - git.", env!("PIDONE_GIT_COMMIT"), "\n").as_bytes();
+
+const LICENSE: &[u8] = b"pidone is distributed under the MIT License (the LICENSE file of its source).\n";
 
 /// The first line of the help, also printed after a usage error.
 macro_rules! synopsis {
@@ -34,18 +39,28 @@ macro_rules! synopsis {
     };
 }
 
-const USAGE: &[u8] = concat!(synopsis!(), "
+const USAGE: &[u8] = concat!(synopsis!(), "       pidone -P [OPTIONS]
+
 Runs COMMAND as a child: forwards signals to it, reaps zombies, and when it ends
 sends the processes left SIGTERM, waits a grace period, SIGKILLs the rest, then
 exits with COMMAND's status (128+N if it died of signal N).
 
-  -t, --grace SECS  grace period before SIGKILL (default 5, 0 = at once) [PIDONE_GRACE]
-  -g                forward signals to COMMAND's process group
-  -v, --verbose     one line per event on stderr (repeatable) [PIDONE_VERBOSE]
-  -s                accepted for tini compatibility: pidone is always a subreaper
-  -h, --help        show this help
-  -V, --version     show the version
+  -t, --grace SECS   grace period before SIGKILL (default 5, 0 = at once) [PIDONE_GRACE]
+  -g, --group        forward signals to COMMAND's process group [PIDONE_GROUP=1]
+  -c, --single-child forward signals to COMMAND only (default) [PIDONE_GROUP=0]
+  -r, --rewrite S:R  forward signal S as R; R=0 drops it; repeatable [PIDONE_REWRITE]
+  -e, --remap-exit N exit 0 when COMMAND exits N; repeatable [PIDONE_REMAP]
+  -p, --pdeathsig S  get signal S (and forward it) when pidone's parent dies [PIDONE_PDEATHSIG]
+  -P, --pause        pause mode: no COMMAND; reap, exit 0 on SIGTERM/SIGINT [PIDONE_PAUSE=1]
+  -v, --verbose      one line per event on stderr; repeatable [PIDONE_VERBOSE=N]
+  -w, --warn-reap    one line per zombie reaped [PIDONE_WARN_REAP=1]
+  -s                 accepted for tini: pidone is always a subreaper
+  -l, -L, --license  show the license
+  -h, --help         show this help
+  -V, --version      show the version
 
+Signals: names (TERM, SIGTERM, RTMIN+1) or numbers. Also read: TINI_SUBREAPER,
+TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP, DUMB_INIT_SETSID, DUMB_INIT_DEBUG.
 Exit: COMMAND's status; 126 cannot execute, 127 not found, 2 usage, 125 pidone failed.
 ").as_bytes();
 
@@ -56,6 +71,7 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         Ok(Action::Run { opts, cmd }) => (opts, cmd),
         Ok(Action::Help) => return print(USAGE),
         Ok(Action::Version) => return print(VERSION),
+        Ok(Action::License) => return print(LICENSE),
         Err(e) => return usage_error(e),
     };
 
@@ -69,14 +85,24 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     if let Err(e) = sys::prctl(prctl::PR_SET_CHILD_SUBREAPER, 1) {
         msg::report(b"become a subreaper", e);
     }
-    let path = args::getenv(env, b"PATH").unwrap_or(args::DEFAULT_PATH);
-    let child = match spawn::spawn_child(argv.skip(cmd), env, path, mask) {
-        Ok(pid) => pid,
-        Err(e) => return fatal(b"fork", e),
-    };
-    if opts.verbose > 0 {
-        let name = argv.bytes(cmd).unwrap_or_default();
-        Line::new().push(b"spawned ").num(child as u64).push(b": ").push(name).send();
+    // tini's -p: the signal arrives like any other and is forwarded.
+    if opts.pdeathsig != 0
+        && let Err(e) = sys::prctl(prctl::PR_SET_PDEATHSIG, opts.pdeathsig as usize)
+    {
+        return fatal(b"set the parent-death signal", e);
+    }
+    // Pause mode has no command: child 0 is never reaped.
+    let mut child = 0;
+    if !opts.pause {
+        let path = args::getenv(env, b"PATH").unwrap_or(args::DEFAULT_PATH);
+        child = match spawn::spawn_child(argv.skip(cmd), env, path, mask) {
+            Ok(pid) => pid,
+            Err(e) => return fatal(b"fork", e),
+        };
+        if opts.verbose > 0 {
+            let name = argv.bytes(cmd).unwrap_or_default();
+            Line::new().push(b"spawned ").num(child as u64).push(b": ").push(name).send();
+        }
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));

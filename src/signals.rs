@@ -41,12 +41,9 @@ pub const fn bit(sig: u32) -> SigSet {
     1 << (sig - 1)
 }
 
-/// Parses a signal as `TERM`, `SIGTERM`, `sigterm`, `15`, `RTMIN`, `RTMIN+3`, `RTMAX-2`
-/// or `SIGRTMIN+3`. Only 1..=64 are accepted.
+/// Parses a signal as `TERM`, `SIGTERM`, `sigterm`, `15`, `SIG32`, `RTMIN`, `RTMIN+3`,
+/// `RTMAX-2` or `SIGRTMIN+3`. Only 1..=64 are accepted.
 pub fn parse(s: &[u8]) -> Option<u32> {
-    if let Some(n) = parse_u32(s) {
-        return (1..=MAX).contains(&n).then_some(n);
-    }
     // Names are matched case-insensitively: upper-case into a small buffer first.
     let mut buf = [0u8; 16];
     let upper = buf.get_mut(..s.len())?;
@@ -55,6 +52,10 @@ pub fn parse(s: &[u8]) -> Option<u32> {
     }
     let s: &[u8] = upper;
     let s = s.strip_prefix(b"SIG").unwrap_or(s);
+    // A number, as given or as pidone prints signals without a name (SIG32).
+    if let Some(n) = parse_u32(s) {
+        return (1..=MAX).contains(&n).then_some(n);
+    }
     if let Some(i) = names().position(|n| n == s) {
         return Some(i as u32 + 1);
     }

@@ -33,13 +33,15 @@ impl Supervisor {
         loop {
             // No timeout: no periodic wake-ups while the command runs.
             let Ok(info) = sys::sigtimedwait(WAITED, None) else { continue };
-            if info.signo != g::SIGCHLD {
-                self.forward(info, true);
-                continue;
-            }
-            let reaped = self.reap();
-            if let Some(ended) = reaped.main {
-                return self.shutdown(ended, reaped.children_left);
+            if info.signo == g::SIGCHLD {
+                let reaped = self.reap();
+                if let Some(ended) = reaped.main {
+                    return self.shutdown(ended, reaped.children_left);
+                }
+            } else if self.forward(info, true) {
+                // Pause mode was told to stop: end like a command that exited 0.
+                let reaped = self.reap();
+                return self.shutdown(Ended::Exited(0), reaped.children_left);
             }
         }
     }
@@ -53,41 +55,53 @@ impl Supervisor {
         self.self_pid == 1
     }
 
-    /// Passes a received signal on: to the command (or its process group with -g) while
-    /// it runs, to everything that is left once it has ended.
-    fn forward(&self, info: SigInfo, to_command: bool) {
-        let sig = info.signo;
+    /// Passes a received signal on (rewritten with -r): to the command, or its process
+    /// group with -g, while it runs; to everything that is left once it has ended.
+    /// In pause mode there is no command: returns true for SIGTERM and SIGINT, which
+    /// end it, and ignores the rest.
+    fn forward(&self, info: SigInfo, to_command: bool) -> bool {
+        let got = info.signo;
         // The kernel raises SIGPIPE (or SIGXFSZ) for pidone's own failed writes, e.g. to a
         // closed stderr; the sender is then pidone itself. Those are not for the command.
         if info.code == g::SI_USER as i32 && info.pid == self.self_pid {
             if self.verbose() {
-                Line::new().push(b"ignored ").sig(sig).push(b" raised by pidone itself").send();
+                Line::new().push(b"ignored ").sig(got).push(b" raised by pidone itself").send();
             }
-            return;
+            return false;
         }
-        if !to_command {
-            self.signal_rest(&[sig]);
-            if self.verbose() {
-                Line::new().push(b"forwarded ").sig(sig).push(b" to remaining processes").send();
-            }
-            return;
+        let sig = self.opts.rewritten(got);
+        if to_command && self.opts.pause {
+            return sig == g::SIGTERM || sig == g::SIGINT;
         }
         let mut target = self.child;
+        if sig == 0 {
+            target = 0;
+        } else if !to_command {
+            self.signal_rest(&[sig]);
+            target = -1;
         // With -g the whole group; the command alone if it has left its group (setsid).
-        if self.opts.group && sys::kill(-target, sig) != Err(Errno::ESRCH) {
+        } else if self.opts.group && sys::kill(-target, sig) != Err(Errno::ESRCH) {
             target = -target;
         } else if let Err(e) = sys::kill(target, sig) {
             Line::new().push(b"failed to forward ").sig(sig).push(b": ").errno(e).send();
         }
         if self.verbose() {
-            let to: &[u8] = if target < 0 { b" to group " } else { b" to " };
-            Line::new().push(b"forwarded ").sig(sig).push(to).num(target.unsigned_abs() as u64).send();
+            let mut l = Line::new();
+            l.push(b"received ").sig(got);
+            match target {
+                0 => l.push(b", dropped"),
+                -1 => l.push(b", forwarded to the rest as ").sig(sig),
+                t if t < 0 => l.push(b", forwarded to group ").num(t.unsigned_abs() as u64).push(b" as ").sig(sig),
+                t => l.push(b", forwarded to ").num(t as u64).push(b" as ").sig(sig),
+            };
+            l.send();
         }
+        false
     }
 
     fn reap(&self) -> Reaped {
         reap::reap_zombies(self.child, |pid, ended| {
-            if self.verbose() {
+            if self.verbose() || (self.opts.warn_reap && pid != self.child) {
                 let mut l = Line::new();
                 l.push(b"reaped ").num(pid as u64);
                 match ended {
@@ -124,7 +138,7 @@ impl Supervisor {
 
     /// The command has ended: stop whatever is left, then return its exit code.
     fn shutdown(&self, ended: Ended, children_left: bool) -> i32 {
-        let code = ended.exit_code();
+        let code = self.opts.remapped(ended.exit_code());
         if self.verbose() {
             Line::new().push(b"command ").num(self.child as u64).push(b" ended; exit code ").num(code as u64).send();
         }
@@ -167,7 +181,9 @@ impl Supervisor {
             let wait = if left { deadline - now } else { (deadline - now).min(POLL_MS) };
             match sys::sigtimedwait(WAITED, Some(wait)) {
                 Ok(info) if info.signo == g::SIGCHLD => left = self.reap().children_left,
-                Ok(info) => self.forward(info, false),
+                Ok(info) => {
+                    self.forward(info, false);
+                }
                 Err(_) => {}
             }
         }

@@ -9,7 +9,13 @@ fn help_goes_to_stdout_and_exits_0() {
         let out = pid1(&[flag]);
         assert_eq!(out.code(), 0);
         assert!(out.stdout.starts_with("usage: pidone [OPTIONS] [--] COMMAND [ARG...]\n"), "{}", out.stdout);
-        for opt in ["--grace", "-g", "--verbose", "-s", "--help", "--version", "PIDONE_GRACE", "PIDONE_VERBOSE"] {
+        for opt in [
+            "--grace", "--group", "--single-child", "--rewrite", "--remap-exit", "--pdeathsig", "--pause",
+            "--verbose", "--warn-reap", "-s", "--license", "--help", "--version", "PIDONE_GRACE",
+            "PIDONE_GROUP", "PIDONE_REWRITE", "PIDONE_REMAP", "PIDONE_PDEATHSIG", "PIDONE_PAUSE",
+            "PIDONE_VERBOSE", "PIDONE_WARN_REAP", "TINI_SUBREAPER", "TINI_VERBOSITY",
+            "TINI_KILL_PROCESS_GROUP", "DUMB_INIT_SETSID", "DUMB_INIT_DEBUG",
+        ] {
             assert!(out.stdout.contains(opt), "help lacks {opt}");
         }
         assert_eq!(out.stderr, "");
@@ -21,7 +27,10 @@ fn version_names_pidone() {
     for flag in ["-V", "--version"] {
         let out = pid1(&[flag]);
         assert_eq!(out.code(), 0);
-        assert_eq!(out.stdout, format!("pidone {}\n", env!("CARGO_PKG_VERSION")));
+        // `pidone X.Y.Z - git.<commit>`: docker info reads the part after ` - git.`.
+        let rest = out.stdout.strip_prefix(&format!("pidone {} - git.", env!("CARGO_PKG_VERSION"))).unwrap();
+        let commit = rest.strip_suffix('\n').unwrap();
+        assert!(commit == "unknown" || (commit.len() == 7 && commit.bytes().all(|b| b.is_ascii_hexdigit())), "{rest}");
     }
 }
 

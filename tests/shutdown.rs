@@ -30,10 +30,10 @@ fn survivors_get_sigterm_and_time_to_clean_up() {
     let dir = scratch_dir("shutdown-clean");
     let file = dir.join("log");
     // One in the command's session, one that moved to a session of its own.
-    let out = pid1(&["/bin/sh", "-c", &leave_behind(&["trap", "setsid"], &file, 3)]);
+    let out = pid1(&["-v", "/bin/sh", "-c", &leave_behind(&["trap", "setsid"], &file, 3)]);
     assert_eq!(out.code(), 3, "{}", out.stderr);
     let log = read(&file);
-    assert_eq!(log.matches("cleaned").count(), 2, "{log}");
+    assert_eq!(log.matches("cleaned").count(), 2, "{log}\n{}", out.stderr);
 }
 
 #[test]

@@ -1,0 +1,348 @@
+//! Drop-in use for tini, dumb-init and catatonit users: their options and environment
+//! variables, pause mode, signal rewriting, and pidone invoked under their names.
+
+mod common;
+use common::*;
+
+use std::process::Command;
+
+fn sleeper() -> Vec<String> {
+    vec![PYTHON.into(), "-c".into(), "print('ready', flush=True); import time; time.sleep(60)".into()]
+}
+
+/// Runs pidone as PID 1 with `args` + a sleeping command, sends it `sig`, returns the exit code.
+fn code_after_signal(args: &[&str], env: &[(&str, &str)], sig: i32) -> i32 {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.extend(sleeper());
+    let mut cmd = pid1_command(&all);
+    cmd.envs(env.iter().copied());
+    let s = Session::start(cmd);
+    assert_eq!(s.line(10), "ready");
+    s.signal(sig);
+    s.finish(10).code()
+}
+
+// ---- tini ----
+
+#[test]
+fn tini_exit_code_remap_covers_0_to_255() {
+    // One pidone per code, each remapping only that code: it becomes 0, the next does not.
+    for code in 0..=255 {
+        let other = (code + 1) % 256;
+        let script = format!("exit {code}");
+        let out = pid1(&["-e", &code.to_string(), "-e", "77", "/bin/sh", "-c", &script]);
+        assert_eq!(out.code(), 0, "-e {code}");
+        if other != 77 {
+            let out = pid1(&["-e", &code.to_string(), "/bin/sh", "-c", &format!("exit {other}")]);
+            assert_eq!(out.code(), if other == 0 { 0 } else { other }, "-e {code} must leave {other} alone");
+        }
+    }
+    // 128 + N counts too: a JVM's 143 on SIGTERM, remapped to success.
+    assert_eq!(code_after_signal(&["-e", "143"], &[], libc::SIGTERM), 0);
+    assert_eq!(code_after_signal(&[], &[("PIDONE_REMAP", "143,130")], libc::SIGINT), 0);
+}
+
+#[test]
+fn tini_parent_death_signal_is_forwarded() {
+    for spec in ["SIGUSR1", "USR1", "10"] {
+        // A launcher starts pidone (not PID 1) and exits: pidone gets SIGUSR1 and passes it on.
+        let launcher = format!(
+            "import subprocess, sys\n\
+             subprocess.Popen(['{bin}', '-p', '{spec}', '{py}', '{echo}', '1'])\n\
+             import time; time.sleep(0.5)",
+            bin = bin(),
+            py = PYTHON,
+            echo = helper("sigecho.py"),
+        );
+        let mut cmd = Command::new(PYTHON);
+        cmd.args(["-c", &launcher]);
+        default_signals(&mut cmd);
+        let s = Session::start(cmd);
+        assert_eq!(s.line(10), "ready");
+        assert_eq!(s.line(10), "10", "-p {spec}");
+        s.finish(10);
+    }
+    let out = pid1(&["-p", "SIGNOPE", "true"]);
+    assert_eq!(out.code(), 2);
+    assert_eq!(out.stderr.lines().next(), Some("pidone: invalid value for -p: 'SIGNOPE'"));
+}
+
+#[test]
+fn tini_verbosity_flags_and_variable() {
+    let out = pid1(&["-vvv", "true"]);
+    assert!(out.stderr.contains("pidone: spawned 2: true"), "{}", out.stderr);
+    let mut cmd = pid1_command(&["true"]);
+    cmd.env("TINI_VERBOSITY", "2");
+    assert!(run(cmd, 30).stderr.contains("pidone: spawned 2: true"));
+    // tini's default, 1, is quiet.
+    let mut cmd = pid1_command(&["true"]);
+    cmd.env("TINI_VERBOSITY", "1");
+    assert_eq!(run(cmd, 30).stderr, "");
+}
+
+#[test]
+fn tini_warn_on_reap_reports_zombies_only() {
+    let out = pid1(&["-w", "/bin/sh", "-c", "(/bin/sleep 0.1 &); sleep 0.4"]);
+    assert_eq!(out.code(), 0);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", out.stderr);
+    assert!(lines[0].starts_with("pidone: reaped ") && lines[0].ends_with(": exited 0"), "{}", out.stderr);
+    let mut cmd = pid1_command(&["/bin/sh", "-c", "(/bin/sleep 0.1 &); sleep 0.4"]);
+    cmd.env("PIDONE_WARN_REAP", "1");
+    assert_eq!(run(cmd, 30).stderr.lines().count(), 1);
+}
+
+#[test]
+fn tini_subreaper_flag_and_variable_are_accepted() {
+    assert_eq!(pid1(&["-s", "/bin/sh", "-c", "exit 6"]).code(), 6);
+    let mut cmd = plain_command(&["/bin/sh", "-c", "exit 6"]);
+    cmd.env("TINI_SUBREAPER", "1");
+    assert_eq!(run(cmd, 30).code(), 6);
+}
+
+#[test]
+fn license_flags() {
+    for flag in ["-l", "-L", "--license"] {
+        let out = pid1(&[flag]);
+        assert_eq!(out.code(), 0);
+        assert!(out.stdout.contains("MIT License"), "{}", out.stdout);
+    }
+}
+
+/// Whether SIGTERM sent to pidone reaches a grandchild in the command's process group.
+fn group_gets_term(args: &[&str], env: &[(&str, &str)]) -> bool {
+    let script = "trap '' TERM; /usr/bin/python3 -c \"import signal,sys,time
+def h(*a): print('grandchild got TERM', flush=True); sys.exit(0)
+signal.signal(signal.SIGTERM, h); print('ready', flush=True); time.sleep(3)\"; exit 7";
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["/bin/sh", "-c", script]);
+    let mut cmd = pid1_command(&all);
+    cmd.envs(env.iter().copied());
+    let s = Session::start(cmd);
+    assert_eq!(s.line(10), "ready");
+    s.signal(libc::SIGTERM);
+    let got = s.try_line(1500).as_deref() == Some("grandchild got TERM");
+    assert_eq!(s.finish(20).code(), 7);
+    got
+}
+
+#[test]
+fn group_forwarding_switches_and_their_precedence() {
+    assert!(group_gets_term(&[], &[("TINI_KILL_PROCESS_GROUP", "1")]));
+    assert!(group_gets_term(&[], &[("PIDONE_GROUP", "1")]));
+    assert!(group_gets_term(&[], &[("DUMB_INIT_SETSID", "1")]));
+    assert!(!group_gets_term(&[], &[("DUMB_INIT_SETSID", "0")]));
+    // pidone's variable beats the peers'; a flag beats both.
+    assert!(!group_gets_term(&[], &[("TINI_KILL_PROCESS_GROUP", "1"), ("PIDONE_GROUP", "0")]));
+    assert!(group_gets_term(&["-g"], &[("PIDONE_GROUP", "0")]));
+    assert!(!group_gets_term(&["--single-child"], &[("PIDONE_GROUP", "1")]));
+    assert!(!group_gets_term(&["-c"], &[("DUMB_INIT_SETSID", "1")]));
+}
+
+// ---- dumb-init ----
+
+#[test]
+fn rewrite_every_signal_pidone_knows() {
+    // Each signal pidone can receive and a Python child can collect is rewritten to
+    // another one (a rotation), written as a name, a SIG name or a number.
+    let sigs: Vec<i32> = (1..=64)
+        .filter(|s| {
+            ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD, 32, 33, libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL,
+                libc::SIGABRT, libc::SIGTRAP, libc::SIGSYS]
+                .contains(s)
+        })
+        .collect();
+    // Names as util-linux `kill -l` spells them (POLL for 29), and the real-time ones
+    // as bash's `kill -l` does.
+    let name = |s: i32| -> String {
+        match s {
+            34 => "RTMIN".into(),
+            64 => "RTMAX".into(),
+            35..=49 => format!("RTMIN+{}", s - 34),
+            50..=63 => format!("RTMAX-{}", 64 - s),
+            _ => {
+                let out = std::process::Command::new("/usr/bin/kill").args(["-l", &s.to_string()]).output().unwrap();
+                String::from_utf8(out.stdout).unwrap().trim().to_string()
+            }
+        }
+    };
+    let mut args: Vec<String> = Vec::new();
+    for (i, &s) in sigs.iter().enumerate() {
+        let to = sigs[(i + 1) % sigs.len()];
+        let from = match i % 3 {
+            0 => name(s),
+            1 => format!("SIG{}", name(s).to_lowercase()),
+            _ => s.to_string(),
+        };
+        args.push("-r".into());
+        args.push(format!("{from}:{}", if i % 2 == 0 { name(to) } else { to.to_string() }));
+    }
+    args.extend(py("sigecho.py", &[&sigs.len().to_string()]));
+    let s = Session::start(pid1_command(&args));
+    assert_eq!(s.line(10), "ready");
+    for (i, &sig) in sigs.iter().enumerate() {
+        s.signal(sig);
+        assert_eq!(s.line(10), sigs[(i + 1) % sigs.len()].to_string(), "rewrite of {sig} ({})", name(sig));
+    }
+    assert_eq!(s.finish(10).code(), 0);
+}
+
+#[test]
+fn rewrite_to_zero_drops_and_term_to_quit_works() {
+    let mut args: Vec<String> = ["--rewrite", "USR1:0", "-r", "TERM:QUIT"].iter().map(|s| s.to_string()).collect();
+    args.extend(py("sigecho.py", &["2"]));
+    let s = Session::start(pid1_command(&args));
+    assert_eq!(s.line(10), "ready");
+    s.signal(libc::SIGUSR1);
+    s.signal(libc::SIGUSR2);
+    assert_eq!(s.line(10), libc::SIGUSR2.to_string(), "USR1 should have been dropped");
+    s.signal(libc::SIGTERM);
+    assert_eq!(s.line(10), libc::SIGQUIT.to_string());
+    assert_eq!(s.finish(10).code(), 0);
+    // From the environment, and a bad spec is a usage error.
+    assert_eq!(code_after_signal(&[], &[("PIDONE_REWRITE", "TERM:INT")], libc::SIGTERM), 130);
+    let out = pid1(&["-r", "TERM", "true"]);
+    assert_eq!(out.code(), 2);
+    assert_eq!(out.stderr.lines().next(), Some("pidone: invalid value for -r: 'TERM'"));
+}
+
+#[test]
+fn dumb_init_debug_variable_is_verbose() {
+    let mut cmd = pid1_command(&["true"]);
+    cmd.env("DUMB_INIT_DEBUG", "1");
+    assert!(run(cmd, 30).stderr.contains("pidone: spawned 2: true"));
+}
+
+#[test]
+fn tstp_is_forwarded_and_pidone_never_stops() {
+    // dumb-init stops itself after forwarding SIGTSTP; pidone must not.
+    let s = Session::start(pid1_command(&py("sigecho.py", &["3"])));
+    assert_eq!(s.line(10), "ready");
+    let pid = s.pidone_pid();
+    for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+        s.signal(sig);
+        assert_eq!(s.line(10), sig.to_string());
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        assert_ne!(stat.rsplit(')').next().unwrap().split_whitespace().next(), Some("T"));
+    }
+    assert_eq!(s.finish(10).code(), 0);
+}
+
+// ---- catatonit ----
+
+/// Starts pidone in pause mode as PID 1 and returns the session once it sleeps.
+fn pause(args: &[&str], env: &[(&str, &str)]) -> Session {
+    let mut cmd = pid1_command(args);
+    cmd.envs(env.iter().copied());
+    let s = Session::start(cmd);
+    let pid = s.pidone_pid();
+    wait_for("pidone to sleep", 10, || {
+        std::fs::read_to_string(format!("/proc/{pid}/wchan")).is_ok_and(|w| w.contains("sigtimedwait"))
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") S "))
+    });
+    s
+}
+
+#[test]
+fn pause_mode_exits_0_on_term_or_int_and_ignores_the_rest() {
+    for (args, env) in [(vec!["-P"], vec![]), (vec!["--pause"], vec![]), (vec![], vec![("PIDONE_PAUSE", "1")])] {
+        for sig in [libc::SIGTERM, libc::SIGINT] {
+            let s = pause(&args, &env);
+            s.signal(libc::SIGHUP);
+            s.signal(libc::SIGUSR1);
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            assert!(alive(s.pidone_pid()), "pause mode must ignore HUP and USR1");
+            s.signal(sig);
+            let out = s.finish(10);
+            assert_eq!(out.code(), 0, "{}", out.stderr);
+        }
+    }
+}
+
+#[test]
+fn pause_mode_reaps_what_joins_the_namespace_and_never_wakes() {
+    let s = pause(&["-P", "-v"], &[]);
+    let pid = s.pidone_pid();
+    let switches = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status.lines().filter(|l| l.contains("ctxt_switches")).collect::<Vec<_>>().join(",")
+    };
+    let before = switches();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(switches(), before, "pause mode woke up while idle");
+    // A process entering the namespace from outside leaves orphans; they come to pidone.
+    let script = "import os
+for _ in range(20):
+    if os.fork() == 0:
+        if os.fork() == 0:
+            os._exit(0)
+        os._exit(0)
+    os.wait()
+import time; time.sleep(0.5)
+z = 0
+for p in os.listdir('/proc'):
+    try:
+        if p.isdigit() and open('/proc/%s/stat' % p).read().rsplit(')', 1)[1].split()[0] == 'Z': z += 1
+    except OSError: pass
+print(z)";
+    let out = Command::new("nsenter")
+        .args(["--target", &pid.to_string(), "--pid", "--mount", "--", PYTHON, "-c", script])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "{}", String::from_utf8_lossy(&out.stderr));
+    s.signal(libc::SIGTERM);
+    let out = s.finish(10);
+    assert_eq!(out.code(), 0);
+    assert!(out.stderr.contains("reaped "), "{}", out.stderr);
+}
+
+#[test]
+fn pause_mode_stops_the_processes_left_gracefully() {
+    // As a pod's infra container: processes of the pod in its namespace get SIGTERM first.
+    let dir = scratch_dir("pause-survivor");
+    let file = dir.join("log");
+    let s = pause(&["-P"], &[]);
+    let pid = s.pidone_pid();
+    let mut joined = Command::new("nsenter")
+        .args(["--target", &pid.to_string(), "--pid", "--mount", "--"])
+        .args([PYTHON, &helper("survivor.py"), "trap", file.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    wait_for("the survivor to start", 10, || std::fs::read_to_string(&file).is_ok_and(|l| l.contains("started")));
+    s.signal(libc::SIGTERM);
+    assert_eq!(s.finish(20).code(), 0);
+    assert!(std::fs::read_to_string(&file).unwrap().contains("cleaned"));
+    let _ = joined.wait();
+}
+
+#[test]
+fn pause_mode_takes_no_command() {
+    let out = pid1(&["-P", "sleep", "1"]);
+    assert_eq!(out.code(), 2);
+    assert_eq!(out.stderr.lines().next(), Some("pidone: pause mode runs no command: sleep"));
+}
+
+// ---- names ----
+
+#[test]
+fn invoked_under_a_peers_name_it_is_still_pidone() {
+    let dir = scratch_dir("names");
+    for name in ["docker-init", "tini", "dumb-init", "catatonit"] {
+        let link = dir.join(name);
+        std::os::unix::fs::symlink(bin(), &link).unwrap();
+        let mut version = Command::new(&link);
+        version.arg("--version");
+        let out = run(version, 10);
+        assert!(out.stdout.starts_with("pidone "), "{name}: {}", out.stdout);
+        assert!(out.stdout.contains(" - git."), "{name}: docker info parses ` - git.`");
+        let mut cmd = Command::new("/usr/bin/unshare");
+        cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]).arg(&link).args(["-g", "-e", "3", "--", "/bin/sh", "-c", "exit 3"]);
+        default_signals(&mut cmd);
+        assert_eq!(run(cmd, 30).code(), 0, "{name}");
+        let mut bad = Command::new(&link);
+        bad.arg("-x");
+        let out = run(bad, 10);
+        assert_eq!(out.code(), 2);
+        assert_eq!(out.stderr.lines().next(), Some("pidone: unknown option -x"));
+    }
+}
