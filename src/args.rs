@@ -89,16 +89,22 @@ pub enum Action {
     License,
 }
 
-/// A usage error, printed as `<msg><name>` and then `: '<value>'` if there is a value.
-#[derive(Debug, PartialEq, Eq)]
+/// A usage error, printed as `<msg><name>` (with a `-` before a short option's letter)
+/// and then `: '<value>'` if there is a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArgError<'a> {
     pub msg: &'static [u8],
+    pub short: bool,
     pub name: &'a [u8],
     pub value: Option<&'a [u8]>,
 }
 
-const fn error<'a>(msg: &'static [u8], name: &'a [u8], value: Option<&'a [u8]>) -> ArgError<'a> {
-    ArgError { msg, name, value }
+pub const UNKNOWN: &[u8] = b"unknown option ";
+pub const MISSING: &[u8] = b"missing value for ";
+pub const INVALID: &[u8] = b"invalid value for ";
+
+pub const fn error<'a>(msg: &'static [u8], name: &'a [u8], value: Option<&'a [u8]>) -> ArgError<'a> {
+    ArgError { msg, short: false, name, value }
 }
 
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
@@ -125,62 +131,60 @@ pub fn parse(argv: CStrList, env: CStrList) -> Result<Action, ArgError<'static>>
     let mut opts = Options::default();
     for (letter, var) in entries(ENV) {
         if let Some(value) = getenv(env, var) {
-            apply(letter, Some(value), &mut opts).ok_or(error(b"invalid value for ", var, Some(value)))?;
+            apply(letter, Some(value), &mut opts).ok_or(error(INVALID, var, Some(value)))?;
         }
     }
 
     let mut i = 1;
     while let Some(arg) = argv.bytes(i) {
-        if arg == b"--" {
-            i += 1;
-            break;
-        }
-        // A lone `-` or a word without one starts the command.
+        // A lone `-` or a word without one starts the command; `--` ends the options.
         let Some(body) = arg.strip_prefix(b"-").filter(|b| !b.is_empty()) else { break };
         i += 1;
-        let mut next = || {
-            i += 1;
-            argv.bytes(i - 1)
-        };
-        let done = if let Some(long) = body.strip_prefix(b"-") {
-            // --name or --name=value
-            let (name, inline) = match long.iter().position(|&c| c == b'=') {
-                Some(eq) => (&arg[..eq + 2], Some(&long[eq + 1..])),
-                None => (arg, None),
-            };
-            let (letter, _) = entries(LONG)
-                .find(|(_, n)| Some(*n) == name.get(2..))
-                .ok_or(error(b"unknown option ", name, None))?;
-            let value = match (has(WITH_VALUE, letter), inline) {
-                (true, None) => Some(next().ok_or(error(b"missing value for ", name, None))?),
-                (false, Some(v)) => return Err(error(b"invalid value for ", name, Some(v))),
-                (_, value) => value,
-            };
-            apply(letter, value, &mut opts).ok_or(error(b"invalid value for ", name, value))?
-        } else {
-            // A cluster of short options: -vvg, -t5, -vt 5.
-            let mut done = None;
-            let mut k = 0;
-            while let (None, Some(&letter)) = (done, body.get(k)) {
-                let name = &body[k..=k];
-                k += 1;
-                if !has(LETTERS, letter) {
-                    return Err(error(b"unknown option -", name, None));
-                }
-                let mut value = None;
-                if has(WITH_VALUE, letter) {
-                    value = match &body[k..] {
-                        [] => Some(next().ok_or(error(b"missing value for -", name, None))?),
-                        rest => Some(rest),
-                    };
+        if body == b"-" {
+            break;
+        }
+        let long = body.strip_prefix(b"-");
+        // Each pass takes one option: the whole `--name[=value]`, or the next letter of a
+        // cluster such as `-vg`, whose value may be the rest of the word (`-t5`).
+        let mut k = 0;
+        while k < body.len() {
+            // `err` names the option as written, for whatever goes wrong with it.
+            let (mut err, letter, mut value) = match long {
+                Some(long) => {
+                    let eq = long.iter().position(|&c| c == b'=').unwrap_or(long.len());
+                    let letter = entries(LONG).find(|e| e.1 == &long[..eq]).map_or(0, |e| e.0);
                     k = body.len();
+                    (error(UNKNOWN, &arg[..eq + 2], None), letter, long.get(eq + 1..))
                 }
-                done = apply(letter, value, &mut opts).ok_or(error(b"invalid value for -", name, value))?;
+                None => {
+                    let name = &body[k..=k];
+                    k += 1;
+                    let letter = if has(LETTERS, name[0]) { name[0] } else { 0 };
+                    let mut value = None;
+                    if has(WITH_VALUE, letter) && k < body.len() {
+                        value = Some(&body[k..]);
+                        k = body.len();
+                    }
+                    (ArgError { short: true, ..error(UNKNOWN, name, None) }, letter, value)
+                }
+            };
+            if letter == 0 {
+                return Err(err);
             }
-            done
-        };
-        if let Some(action) = done {
-            return Ok(action);
+            if has(WITH_VALUE, letter) && value.is_none() {
+                err.msg = MISSING;
+                value = Some(argv.bytes(i).ok_or(err)?);
+                i += 1;
+            }
+            err.msg = INVALID;
+            err.value = value;
+            // A switch given a value (`--help=x`) is refused like any bad value.
+            if !has(WITH_VALUE, letter) && value.is_some() {
+                return Err(err);
+            }
+            if let Some(action) = apply(letter, value, &mut opts).ok_or(err)? {
+                return Ok(action);
+            }
         }
     }
     match (argv.bytes(i), opts.pause) {
@@ -262,6 +266,11 @@ mod tests {
         parse(test_list(args), test_list(env))
     }
 
+    /// The error for a short option's letter.
+    fn short<'a>(msg: &'static [u8], letter: &'a [u8], value: Option<&'a [u8]>) -> ArgError<'a> {
+        ArgError { short: true, ..error(msg, letter, value) }
+    }
+
     fn opts(args: &[&[u8]], env: &[&[u8]]) -> (Options, usize) {
         match run(args, env) {
             Ok(Action::Run { opts, cmd }) => (opts, cmd),
@@ -308,24 +317,24 @@ mod tests {
         assert_eq!(err(&[]), error(b"no command given", b"", None));
         assert_eq!(err(&[b"pidone", b"--"]), error(b"no command given", b"", None));
         assert_eq!(err(&[b"pidone", b"-v"]), error(b"no command given", b"", None));
-        assert_eq!(err(&[b"pidone", b"-x", b"cmd"]), error(b"unknown option -", b"x", None));
-        assert_eq!(err(&[b"pidone", b"-vqx", b"cmd"]), error(b"unknown option -", b"q", None));
-        assert_eq!(err(&[b"pidone", b"--nope", b"cmd"]), error(b"unknown option ", b"--nope", None));
-        assert_eq!(err(&[b"pidone", b"--nope=1", b"cmd"]), error(b"unknown option ", b"--nope", None));
-        assert_eq!(err(&[b"pidone", b"-t"]), error(b"missing value for -", b"t", None));
-        assert_eq!(err(&[b"pidone", b"--grace"]), error(b"missing value for ", b"--grace", None));
-        assert_eq!(err(&[b"pidone", b"-t", b"x", b"cmd"]), error(b"invalid value for -", b"t", Some(b"x")));
+        assert_eq!(err(&[b"pidone", b"-x", b"cmd"]), short(UNKNOWN, b"x", None));
+        assert_eq!(err(&[b"pidone", b"-vqx", b"cmd"]), short(UNKNOWN, b"q", None));
+        assert_eq!(err(&[b"pidone", b"--nope", b"cmd"]), error(UNKNOWN, b"--nope", None));
+        assert_eq!(err(&[b"pidone", b"--nope=1", b"cmd"]), error(UNKNOWN, b"--nope", None));
+        assert_eq!(err(&[b"pidone", b"-t"]), short(MISSING, b"t", None));
+        assert_eq!(err(&[b"pidone", b"--grace"]), error(MISSING, b"--grace", None));
+        assert_eq!(err(&[b"pidone", b"-t", b"x", b"cmd"]), short(INVALID, b"t", Some(b"x")));
         assert_eq!(
             err(&[b"pidone", b"--grace=-1", b"cmd"]),
-            error(b"invalid value for ", b"--grace", Some(b"-1"))
+            error(INVALID, b"--grace", Some(b"-1"))
         );
         assert_eq!(
             err(&[b"pidone", b"-t", b"99999999999999999999", b"c"]),
-            error(b"invalid value for -", b"t", Some(b"99999999999999999999"))
+            short(INVALID, b"t", Some(b"99999999999999999999"))
         );
         assert_eq!(
             err(&[b"pidone", b"--help=1", b"cmd"]),
-            error(b"invalid value for ", b"--help", Some(b"1"))
+            error(INVALID, b"--help", Some(b"1"))
         );
     }
 
@@ -342,11 +351,11 @@ mod tests {
         assert_eq!(opts(&[b"pidone", b"x"], &[b"PIDONE_GRACEX=2"]).0.grace_ms, DEFAULT_GRACE_MS);
         assert_eq!(
             run(&[b"pidone", b"x"], &[b"PIDONE_VERBOSE=yes"]).unwrap_err(),
-            error(b"invalid value for ", b"PIDONE_VERBOSE", Some(b"yes"))
+            error(INVALID, b"PIDONE_VERBOSE", Some(b"yes"))
         );
         assert_eq!(
             run(&[b"pidone", b"-t", b"1", b"x"], &[b"PIDONE_GRACE=bad"]).unwrap_err(),
-            error(b"invalid value for ", b"PIDONE_GRACE", Some(b"bad"))
+            error(INVALID, b"PIDONE_GRACE", Some(b"bad"))
         );
     }
 
@@ -458,7 +467,7 @@ mod tests {
             let eq = entry.iter().position(|&c| c == b'=').unwrap();
             assert_eq!(
                 run(&[b"p", b"x"], &[entry]).unwrap_err(),
-                error(b"invalid value for ", &entry[..eq], Some(&entry[eq + 1..])),
+                error(INVALID, &entry[..eq], Some(&entry[eq + 1..])),
             );
         }
     }

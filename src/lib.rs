@@ -40,29 +40,21 @@ macro_rules! synopsis {
 }
 
 const USAGE: &[u8] = concat!(synopsis!(), "       pidone -P [OPTIONS]
-
-Runs COMMAND as a child: forwards signals to it, reaps zombies, and when it ends
-sends the processes left SIGTERM, waits a grace period, SIGKILLs the rest, then
-exits with COMMAND's status (128+N if it died of signal N).
-
-  -t, --grace SECS   grace period before SIGKILL (default 5, 0 = at once) [PIDONE_GRACE]
-  -g, --group        forward signals to COMMAND's process group [PIDONE_GROUP=1]
-  -c, --single-child forward signals to COMMAND only (default) [PIDONE_GROUP=0]
-  -r, --rewrite S:R  forward signal S as R; R=0 drops it; repeatable [PIDONE_REWRITE]
-  -e, --remap-exit N exit 0 when COMMAND exits N; repeatable [PIDONE_REMAP]
-  -p, --pdeathsig S  get signal S (and forward it) when pidone's parent dies [PIDONE_PDEATHSIG]
-  -P, --pause        pause mode: no COMMAND; reap, exit 0 on SIGTERM/SIGINT [PIDONE_PAUSE=1]
-  -v, --verbose      one line per event on stderr; repeatable [PIDONE_VERBOSE=N]
-  -w, --warn-reap    one line per zombie reaped [PIDONE_WARN_REAP=1]
-  -s                 accepted for tini: pidone is always a subreaper
-  -l, -L, --license  show the license
-  -h, --help         show this help
-  -V, --version      show the version
-
-Signals: names (TERM, SIGTERM, RTMIN+1) or numbers. Also read: TINI_SUBREAPER,
-TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP, DUMB_INIT_SETSID, DUMB_INIT_DEBUG.
-Exit: COMMAND's status; 126 cannot execute, 127 not found, 2 usage, 125 pidone failed.
-").as_bytes();
+Runs COMMAND as a child: forwards signals, reaps zombies; when it ends, sends the
+rest SIGTERM, waits, SIGKILLs them, exits with its status (128+N: signal N).
+ -t, --grace SECS    wait before SIGKILL (5; 0: none)   PIDONE_GRACE
+ -g, --group         signal COMMAND's process group     PIDONE_GROUP=1
+ -c, --single-child  signal COMMAND only (default)      PIDONE_GROUP=0
+ -r, --rewrite S:R   forward S as R (R=0: drop)         PIDONE_REWRITE=S:R,..
+ -e, --remap-exit N  exit 0 when COMMAND exits N        PIDONE_REMAP=N,..
+ -p, --pdeathsig S   get S when pidone's parent dies    PIDONE_PDEATHSIG
+ -P, --pause         no COMMAND; exit 0 on TERM/INT     PIDONE_PAUSE=1
+ -v, --verbose       log events on stderr               PIDONE_VERBOSE=N
+ -w, --warn-reap     log zombies reaped                 PIDONE_WARN_REAP=1
+ -s (tini: always a subreaper), -l/-L/--license, -h/--help, -V/--version
+Also TINI_SUBREAPER TINI_VERBOSITY TINI_KILL_PROCESS_GROUP DUMB_INIT_SETSID
+DUMB_INIT_DEBUG. Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage,
+125 pidone failed.").as_bytes();
 
 /// Called by the binary's entry point with the process's arguments and environment;
 /// returns the exit code.
@@ -122,7 +114,7 @@ fn fatal(what: &[u8], e: sys::Errno) -> i32 {
 /// One line saying what was wrong, then the usage, on stderr; exit 2.
 fn usage_error(e: ArgError) -> i32 {
     let mut line = Line::new();
-    line.push(e.msg).push(e.name);
+    line.push(e.msg).push(if e.short { b"-" } else { b"" }).push(e.name);
     if let Some(value) = e.value {
         line.push(b": '").push(value).push(b"'");
     }
