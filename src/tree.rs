@@ -27,23 +27,32 @@ fn walk(pid: i32, sigs: &[u32], depth: u32, count: &mut usize) -> Result<(), Err
     while let Ok(n @ 1..) = sys::getdents64(dir, &mut ents) {
         for tid in dirent_names(&ents[..n]).filter_map(parse_u32) {
             path.clear().push(b"/proc/").num(pid as u64).push(b"/task/").num(tid as u64).push(b"/children");
-            let Some(file) = path.cpath() else { continue };
-            let Ok(fd) = sys::open(file, g::O_RDONLY) else { continue };
+            let Some(Ok(fd)) = path.cpath().map(|p| sys::open(p, g::O_RDONLY)) else { continue };
+            // "12 345 " in chunks of any size: a pid may straddle two reads.
             let mut chunk = [0u8; 128];
-            let mut pids = PidList::default();
-            let mut visit = |child: u32| {
-                for &sig in sigs {
-                    let _ = sys::kill(child as i32, sig);
+            let mut child: i32 = 0;
+            loop {
+                let n = sys::read(fd, &mut chunk).unwrap_or(0);
+                // At the end, one separator to flush the last pid.
+                let bytes = if n == 0 { &b" "[..] } else { &chunk[..n] };
+                for &c in bytes {
+                    if c.is_ascii_digit() {
+                        child = child.wrapping_mul(10).wrapping_add((c - b'0') as i32);
+                    } else if child > 0 {
+                        for &sig in sigs {
+                            let _ = sys::kill(child, sig);
+                        }
+                        *count += 1;
+                        if depth > 0 {
+                            let _ = walk(child, sigs, depth - 1, count);
+                        }
+                        child = 0;
+                    }
                 }
-                *count += 1;
-                if depth > 0 {
-                    let _ = walk(child as i32, sigs, depth - 1, count);
+                if n == 0 {
+                    break;
                 }
-            };
-            while let Ok(n @ 1..) = sys::read(fd, &mut chunk) {
-                pids.feed(&chunk[..n], &mut visit);
             }
-            pids.feed(b" ", &mut visit);
             sys::close(fd);
         }
     }
@@ -63,31 +72,6 @@ pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
         let name = &rec[NAME..];
         Some(&name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())])
     })
-}
-
-/// Parses a space-separated list of pids that arrives in chunks of any size.
-#[derive(Default)]
-pub struct PidList {
-    partial: Option<u32>,
-}
-
-impl PidList {
-    /// Calls `each` for every number completed in `chunk`; feed a final `b" "` to flush.
-    pub fn feed(&mut self, chunk: &[u8], each: &mut impl FnMut(u32)) {
-        for &c in chunk {
-            match c {
-                b'0'..=b'9' => {
-                    let n = self.partial.unwrap_or(0);
-                    self.partial = Some(n.saturating_mul(10).saturating_add((c - b'0') as u32));
-                }
-                _ => {
-                    if let Some(pid) = self.partial.take() {
-                        each(pid);
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -114,24 +98,5 @@ mod tests {
         let mut bad = record("1");
         bad[16..18].copy_from_slice(&0u16.to_ne_bytes());
         assert_eq!(dirent_names(&bad).count(), 0);
-    }
-
-    #[test]
-    fn pid_lists_parse_across_chunks() {
-        let text = b"12 3456 7 99999 ";
-        for chunk in 1..=text.len() {
-            let mut got = Vec::new();
-            let mut list = PidList::default();
-            for part in text.chunks(chunk) {
-                list.feed(part, &mut |p| got.push(p));
-            }
-            list.feed(b" ", &mut |p| got.push(p));
-            assert_eq!(got, [12, 3456, 7, 99999], "chunk size {chunk}");
-        }
-        let mut got = Vec::new();
-        let mut list = PidList::default();
-        list.feed(b"5 6", &mut |p| got.push(p));
-        list.feed(b" ", &mut |p| got.push(p));
-        assert_eq!(got, [5, 6]);
     }
 }
