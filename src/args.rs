@@ -2,7 +2,8 @@
 //!
 //! Options end at `--` or at the first word that is not an option (like tini's and
 //! getopt's `+` mode), so everything after that belongs to the command untouched.
-//! Every option is known by its letter; long names and environment variables map to it.
+//! Every option is known by its letter; long names and environment variables map to it,
+//! through pairs of tables: space-separated names and the letter of each, in order.
 
 use crate::msg::has;
 use crate::signals::{self, parse_u32};
@@ -18,15 +19,17 @@ pub const DEFAULT_GRACE_MS: u64 = 5000;
 const LETTERS: &[u8] = b"tgcvwspePrlLhV";
 /// The letters whose option takes a value.
 const WITH_VALUE: &[u8] = b"tper";
-/// Long options, each as `<letter><name>`, space-separated (dumb-init's and pidone's).
-const LONG: &[u8] = b"tgrace ggroup csingle-child vverbose wwarn-reap ppdeathsig eremap-exit \
-rrewrite Ppause llicense hhelp Vversion";
-/// Environment variables, each as `<letter><name>`, in the order they apply, so that
-/// pidone's own win over the peers' (and flags, parsed afterwards, over both). Some peers'
-/// variables mean something slightly different and have letters of their own (`apply`).
-const ENV: &[u8] = b"sTINI_SUBREAPER TTINI_VERBOSITY GTINI_KILL_PROCESS_GROUP gDUMB_INIT_SETSID \
-vDUMB_INIT_DEBUG tPIDONE_GRACE vPIDONE_VERBOSE gPIDONE_GROUP wPIDONE_WARN_REAP \
-pPIDONE_PDEATHSIG ePIDONE_REMAP rPIDONE_REWRITE PPIDONE_PAUSE";
+/// Long options (dumb-init's and pidone's) and their letters.
+const LONG_NAMES: &[u8] =
+    b"grace group single-child rewrite remap-exit pdeathsig pause verbose warn-reap license help version";
+const LONG_LETTERS: &[u8] = b"tgcrepPvwlhV";
+/// Environment variables and their letters, in the order they apply, so that pidone's own
+/// win over the peers' (and flags, parsed afterwards, over both). Peers' variables that
+/// mean something slightly different have letters of their own (see `apply`).
+const ENV_NAMES: &[u8] = b"TINI_SUBREAPER TINI_VERBOSITY TINI_KILL_PROCESS_GROUP DUMB_INIT_SETSID \
+DUMB_INIT_DEBUG PIDONE_GRACE PIDONE_VERBOSE PIDONE_GROUP PIDONE_WARN_REAP PIDONE_PDEATHSIG \
+PIDONE_REMAP PIDONE_REWRITE PIDONE_PAUSE";
+const ENV_LETTERS: &[u8] = b"sTGgvtvgwperP";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -107,6 +110,11 @@ pub const fn error<'a>(msg: &'static [u8], name: &'a [u8], value: Option<&'a [u8
     ArgError { msg, short: false, name, value }
 }
 
+/// The words of a space-separated table.
+pub fn words(table: &[u8]) -> impl Iterator<Item = &[u8]> {
+    table.split(|&c| c == b' ')
+}
+
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
 /// with getenv. An empty value counts as unset.
 pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
@@ -120,16 +128,11 @@ pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
     None
 }
 
-/// `<letter><name>` entries of a space-separated table.
-fn entries(table: &'static [u8]) -> impl Iterator<Item = (u8, &'static [u8])> {
-    table.split(|&c| c == b' ').filter_map(|e| e.split_first().map(|(l, n)| (*l, n)))
-}
-
 /// Parses argv (including argv[0]) and the environment. Environment variables set the
 /// defaults; command-line flags override them.
 pub fn parse(argv: CStrList, env: CStrList) -> Result<Action, ArgError<'static>> {
     let mut opts = Options::default();
-    for (letter, var) in entries(ENV) {
+    for (var, &letter) in words(ENV_NAMES).zip(ENV_LETTERS) {
         if let Some(value) = getenv(env, var) {
             apply(letter, Some(value), &mut opts).ok_or(error(INVALID, var, Some(value)))?;
         }
@@ -152,7 +155,7 @@ pub fn parse(argv: CStrList, env: CStrList) -> Result<Action, ArgError<'static>>
             let (mut err, letter, mut value) = match long {
                 Some(long) => {
                     let eq = long.iter().position(|&c| c == b'=').unwrap_or(long.len());
-                    let letter = entries(LONG).find(|e| e.1 == &long[..eq]).map_or(0, |e| e.0);
+                    let letter = words(LONG_NAMES).position(|n| n == &long[..eq]).map_or(0, |i| LONG_LETTERS[i]);
                     k = body.len();
                     (error(UNKNOWN, &arg[..eq + 2], None), letter, long.get(eq + 1..))
                 }
@@ -200,14 +203,14 @@ pub fn parse(argv: CStrList, env: CStrList) -> Result<Action, ArgError<'static>>
 fn apply(letter: u8, value: Option<&[u8]>, opts: &mut Options) -> Option<Option<Action>> {
     let v = value.unwrap_or_default();
     // A switch: on as a flag; from the environment 1 or 0.
-    let switch = || match value {
+    let on = match value {
         None | Some(b"1") => Some(true),
         Some(b"0") => Some(false),
         _ => None,
     };
     match letter {
         b't' => opts.grace_ms = parse_seconds(v)?,
-        b'g' => opts.group = switch()?,
+        b'g' => opts.group = on?,
         // dumb-init's --single-child: the opposite of -g (and pidone's default).
         b'c' => opts.group = false,
         // TINI_KILL_PROCESS_GROUP: tini turns it on whatever the value.
@@ -216,22 +219,21 @@ fn apply(letter: u8, value: Option<&[u8]>, opts: &mut Options) -> Option<Option<
         b'v' => opts.verbose = if value.is_some() { parse_u32(v)? } else { opts.verbose.saturating_add(1) },
         // TINI_VERBOSITY counts from tini's default of 1 (warnings), which is pidone's 0.
         b'T' => opts.verbose = parse_u32(v)?.saturating_sub(1),
-        b'w' => opts.warn_reap = switch()?,
-        b'P' => opts.pause = switch()?,
+        b'w' => opts.warn_reap = on?,
+        b'P' => opts.pause = on?,
         b'p' => opts.pdeathsig = signals::parse(v)?,
-        b'e' => {
-            for code in v.split(|&c| c == b',') {
-                let code = parse_u32(code).filter(|c| *c <= 255)? as usize;
-                opts.remap[code / 32] |= 1 << (code % 32);
-            }
-        }
-        b'r' => {
-            for pair in v.split(|&c| c == b',') {
-                let colon = pair.iter().position(|&c| c == b':')?;
-                let from = signals::parse(&pair[..colon])?;
-                let to = &pair[colon + 1..];
-                let to = if to == b"0" { 0 } else { signals::parse(to)? };
-                opts.rewrite[from as usize - 1] = to as u8 + 1;
+        // Lists: `-e 1,143`, `-r TERM:QUIT,HUP:0`.
+        b'e' | b'r' => {
+            for item in v.split(|&c| c == b',') {
+                if letter == b'e' {
+                    let code = parse_u32(item).filter(|c| *c <= 255)?;
+                    opts.remap[code as usize / 32] |= 1 << (code % 32);
+                } else {
+                    let colon = item.iter().position(|&c| c == b':')?;
+                    let to = &item[colon + 1..];
+                    let to = if to == b"0" { 0 } else { signals::parse(to)? };
+                    opts.rewrite[signals::parse(&item[..colon])? as usize - 1] = to as u8 + 1;
+                }
             }
         }
         b'h' => return Some(Some(Action::Help)),

@@ -2,20 +2,16 @@
 
 use linux_raw_sys::general as g;
 
+use crate::args::words;
 use crate::sys::SigSet;
 
-/// The names of signals 1..=31 in order, without the `SIG` prefix, space-separated (the
-/// generic Linux numbering used by x86, ARM and RISC-V; a unit test checks it against
-/// `linux_raw_sys`). One byte string serves both `parse` and `name`.
+/// The names of signals 1..=31 in order, without the `SIG` prefix, then the aliases the
+/// C library and `kill -l` accept (numbered in `ALIASES`). Space-separated: one byte
+/// string serves both `parse` and `name`. The generic Linux numbering of x86, ARM and
+/// RISC-V; a unit test checks it against `linux_raw_sys`.
 const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
-STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
-
-/// Other spellings the C library and `kill -l` accept, and their numbers.
-const ALIASES: [(&[u8], u32); 3] = [(b"IOT", g::SIGABRT), (b"POLL", g::SIGIO), (b"CLD", g::SIGCHLD)];
-
-fn names() -> impl Iterator<Item = &'static [u8]> {
-    NAMES.split(|&c| c == b' ')
-}
+STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT POLL CLD";
+const ALIASES: [u8; 3] = [g::SIGABRT as u8, g::SIGIO as u8, g::SIGCHLD as u8];
 
 /// The highest signal number (`_NSIG`): 64 on every architecture pidone builds for.
 pub const MAX: u32 = g::_NSIG;
@@ -52,29 +48,30 @@ pub fn parse(s: &[u8]) -> Option<u32> {
     }
     let s: &[u8] = upper;
     let s = s.strip_prefix(b"SIG").unwrap_or(s);
-    // A number, as given or as pidone prints signals without a name (SIG32).
-    if let Some(n) = parse_u32(s) {
-        return (1..=MAX).contains(&n).then_some(n);
-    }
-    if let Some(i) = names().position(|n| n == s) {
-        return Some(i as u32 + 1);
-    }
-    if let Some(&(_, n)) = ALIASES.iter().find(|(a, _)| *a == s) {
-        return Some(n);
-    }
-    let (base, rest, up) = if let Some(r) = s.strip_prefix(b"RTMIN") {
-        (RTMIN, r, true)
+    // A number, as given or as pidone prints signals without a name (SIG32); a name or
+    // an alias; or RTMIN+n / RTMAX-n.
+    let sig = if let Some(n) = parse_u32(s) {
+        n
+    } else if let Some(i) = words(NAMES).position(|n| n == s) {
+        ALIASES.get(i.wrapping_sub(31)).map_or(i as u32 + 1, |&a| a as u32)
     } else {
-        (MAX, s.strip_prefix(b"RTMAX")?, false)
+        let (base, rest) = match s.strip_prefix(b"RTMIN") {
+            Some(rest) => (RTMIN, rest),
+            None => (MAX, s.strip_prefix(b"RTMAX")?),
+        };
+        let sig = match rest {
+            [] => base,
+            [b'+', n @ ..] => base.checked_add(parse_u32(n)?)?,
+            [b'-', n @ ..] => base.checked_sub(parse_u32(n)?)?,
+            _ => return None,
+        };
+        // RTMIN-1 or RTMAX+1 would leave the real-time range.
+        if sig < RTMIN {
+            return None;
+        }
+        sig
     };
-    let off = match rest {
-        [] => 0,
-        [b'+', n @ ..] if up => parse_u32(n)?,
-        [b'-', n @ ..] if !up => parse_u32(n)?,
-        _ => return None,
-    };
-    let sig = if up { base.checked_add(off)? } else { base.checked_sub(off)? };
-    (RTMIN..=MAX).contains(&sig).then_some(sig)
+    (1..=MAX).contains(&sig).then_some(sig)
 }
 
 /// The name of `sig` without `SIG` when it has one of its own: `TERM`, `RTMIN`, `RTMAX`.
@@ -83,7 +80,8 @@ pub fn name(sig: u32) -> Option<&'static [u8]> {
     match sig {
         RTMIN => Some(b"RTMIN"),
         MAX => Some(b"RTMAX"),
-        _ => names().nth((sig as usize).checked_sub(1)?),
+        1..=31 => words(NAMES).nth(sig as usize - 1),
+        _ => None,
     }
 }
 
@@ -137,7 +135,7 @@ mod tests {
             (g::SIGPWR, "PWR"),
             (g::SIGSYS, "SYS"),
         ];
-        assert_eq!(names().count(), expect.len());
+        assert_eq!(words(NAMES).count(), expect.len() + ALIASES.len());
         for (sig, n) in expect {
             assert_eq!(name(sig), Some(n.as_bytes()), "signal {sig}");
             assert_eq!(parse(n.as_bytes()), Some(sig));
