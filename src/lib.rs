@@ -71,17 +71,17 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     // between now and the first sigtimedwait; the child gets the original mask back.
     let mask = match sys::set_sigmask(signals::WAITED) {
         Ok(mask) => mask,
-        Err(e) => return fatal(b"block signals", e),
+        Err(e) => return fatal(b"failed to block signals: \x03", e),
     };
     // Orphans of pidone's tree come to pidone even when it is not PID 1.
     if let Err(e) = sys::prctl(prctl::PR_SET_CHILD_SUBREAPER, 1) {
-        msg::report(b"become a subreaper", e);
+        msg::say(b"failed to become a subreaper: \x03", e.into_raw() as i64, 0, 0);
     }
     // tini's -p: the signal arrives like any other and is forwarded.
     if opts.pdeathsig != 0
         && let Err(e) = sys::prctl(prctl::PR_SET_PDEATHSIG, opts.pdeathsig as usize)
     {
-        return fatal(b"set the parent-death signal", e);
+        return fatal(b"failed to set the parent-death signal: \x03", e);
     }
     // Pause mode has no command: child 0 is never reaped.
     let mut child = 0;
@@ -89,11 +89,10 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         let path = args::getenv(env, b"PATH").unwrap_or(args::DEFAULT_PATH);
         child = match spawn::spawn_child(argv.skip(cmd), env, path, mask) {
             Ok(pid) => pid,
-            Err(e) => return fatal(b"fork", e),
+            Err(e) => return fatal(b"failed to fork: \x03", e),
         };
         if opts.verbose > 0 {
-            let name = argv.bytes(cmd).unwrap_or_default();
-            Line::new().push(b"spawned ").num(child as u64).push(b": ").push(name).send();
+            msg::say(b"spawned \x01", child as i64, 0, 0);
         }
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
@@ -106,8 +105,8 @@ fn print(text: &[u8]) -> i32 {
     0
 }
 
-fn fatal(what: &[u8], e: sys::Errno) -> i32 {
-    msg::report(what, e);
+fn fatal(fmt: &[u8], e: sys::Errno) -> i32 {
+    msg::say(fmt, e.into_raw() as i64, 0, 0);
     reap::EXIT_FAILURE
 }
 

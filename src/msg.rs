@@ -126,9 +126,29 @@ impl Line {
     }
 }
 
-/// `pidone: failed to <what>: <error>` on stderr.
-pub fn report(what: &[u8], e: Errno) {
-    Line::new().push(b"failed to ").push(what).push(b": ").errno(e).send();
+/// Writes `pidone: ` and `fmt` as one line on stderr. In `fmt`, `\x01` stands for the next
+/// argument as a number, `\x02` as a signal name and `\x03` as an error text. One shared
+/// formatter keeps each message down to a string and a call.
+#[inline(never)]
+pub fn say(fmt: &[u8], a: i64, b: i64, c: i64) {
+    let mut line = Line::new();
+    let mut args = [a, b, c].into_iter();
+    let mut arg = || args.next().unwrap_or(0);
+    for &ch in fmt {
+        match ch {
+            1 => {
+                let n = arg();
+                if n < 0 {
+                    line.push(b"-");
+                }
+                line.num(n.unsigned_abs())
+            }
+            2 => line.sig(arg() as u32),
+            3 => line.errno(Errno::new(arg() as i32)),
+            _ => line.push(&[ch]),
+        };
+    }
+    line.send();
 }
 
 /// A NUL-terminated path built in a fixed buffer. A push that does not fit marks it

@@ -7,7 +7,7 @@
 use linux_raw_sys::general as g;
 
 use crate::args::Options;
-use crate::msg::Line;
+use crate::msg::say;
 use crate::reap::{self, Ended, Reaped};
 use crate::signals::WAITED;
 use crate::sys::{self, Errno, SigInfo};
@@ -51,6 +51,13 @@ impl Supervisor {
         self.opts.verbose > 0
     }
 
+    /// One line of the verbose log (see `msg::say` for the format).
+    fn log(&self, fmt: &[u8], a: i64, b: i64, c: i64) {
+        if self.verbose() {
+            say(fmt, a, b, c);
+        }
+    }
+
     fn pid1(&self) -> bool {
         self.self_pid == 1
     }
@@ -64,9 +71,7 @@ impl Supervisor {
         // The kernel raises SIGPIPE (or SIGXFSZ) for pidone's own failed writes, e.g. to a
         // closed stderr; the sender is then pidone itself. Those are not for the command.
         if info.code == g::SI_USER as i32 && info.pid == self.self_pid {
-            if self.verbose() {
-                Line::new().push(b"ignored ").sig(got).push(b" raised by pidone itself").send();
-            }
+            self.log(b"ignored \x02 raised by pidone itself", got as i64, 0, 0);
             return false;
         }
         let sig = self.opts.rewritten(got);
@@ -83,32 +88,22 @@ impl Supervisor {
         } else if self.opts.group && sys::kill(-target, sig) != Err(Errno::ESRCH) {
             target = -target;
         } else if let Err(e) = sys::kill(target, sig) {
-            Line::new().push(b"failed to forward ").sig(sig).push(b": ").errno(e).send();
+            say(b"failed to forward \x02: \x03", sig as i64, e.into_raw() as i64, 0);
         }
-        if self.verbose() {
-            let mut l = Line::new();
-            l.push(b"received ").sig(got);
-            match target {
-                0 => l.push(b", dropped"),
-                -1 => l.push(b", forwarded to the rest as ").sig(sig),
-                t if t < 0 => l.push(b", forwarded to group ").num(t.unsigned_abs() as u64).push(b" as ").sig(sig),
-                t => l.push(b", forwarded to ").num(t as u64).push(b" as ").sig(sig),
-            };
-            l.send();
-        }
+        // The target as kill(2) takes it: a pid, -pgid for a group, -1 for everyone.
+        let fmt: &[u8] = if sig == 0 { b"received \x02, dropped" } else { b"received \x02, sent \x02 to \x01" };
+        self.log(fmt, got as i64, sig as i64, target as i64);
         false
     }
 
     fn reap(&self) -> Reaped {
         reap::reap_zombies(self.child, |pid, ended| {
             if self.verbose() || (self.opts.warn_reap && pid != self.child) {
-                let mut l = Line::new();
-                l.push(b"reaped ").num(pid as u64);
-                match ended {
-                    Ended::Exited(code) => l.push(b": exited ").num(code as u64),
-                    Ended::Killed(sig) => l.push(b": killed by ").sig(sig),
+                let (fmt, n): (&[u8], u32) = match ended {
+                    Ended::Exited(code) => (b"reaped \x01: exited \x01", code as u32),
+                    Ended::Killed(sig) => (b"reaped \x01: killed by \x02", sig),
                 };
-                l.send();
+                say(fmt, pid as i64, n as i64, 0);
             }
         })
     }
@@ -139,22 +134,16 @@ impl Supervisor {
     /// The command has ended: stop whatever is left, then return its exit code.
     fn shutdown(&self, ended: Ended, children_left: bool) -> i32 {
         let code = self.opts.remapped(ended.exit_code());
-        if self.verbose() {
-            Line::new().push(b"command ").num(self.child as u64).push(b" ended; exit code ").num(code as u64).send();
-        }
+        self.log(b"command \x01 ended; exit code \x01", self.child as i64, code as i64, 0);
         let mut left = children_left;
         if self.anyone_left(left) && self.opts.grace_ms > 0 {
-            if self.verbose() {
-                Line::new().push(b"shutdown: SIGTERM to the rest, grace ").num(self.opts.grace_ms).push(b" ms").send();
-            }
+            self.log(b"shutdown: SIGTERM to the rest, grace \x01 ms", self.opts.grace_ms as i64, 0, 0);
             // SIGCONT too: a stopped process would otherwise sleep through its SIGTERM.
             self.signal_rest(&[g::SIGTERM, g::SIGCONT]);
             left = self.wait_until(self.opts.grace_ms, left, true);
         }
         while self.anyone_left(left) {
-            if self.verbose() {
-                Line::new().push(b"shutdown: SIGKILL to the rest").send();
-            }
+            self.log(b"shutdown: SIGKILL to the rest", 0, 0, 0);
             self.signal_rest(&[g::SIGKILL]);
             // Only children can be waited for now; as PID 1, anything else dies with it.
             left = self.wait_until(KILL_RETRY_MS, left, false);
@@ -162,9 +151,7 @@ impl Supervisor {
                 break;
             }
         }
-        if self.verbose() {
-            Line::new().push(b"exiting with ").num(code as u64).send();
-        }
+        self.log(b"exiting with \x01", code as i64, 0, 0);
         code
     }
 
