@@ -59,8 +59,9 @@ DUMB_INIT_DEBUG. Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage,
 /// Called by the binary's entry point with the process's arguments and environment;
 /// returns the exit code.
 pub fn run(argv: CStrList, env: CStrList) -> i32 {
-    let (opts, cmd) = match args::parse(argv, env) {
-        Ok(Action::Run { opts, cmd }) => (opts, cmd),
+    let mut opts = args::Options::default();
+    let cmd = match args::parse(argv, env, &mut opts) {
+        Ok(Action::Run(cmd)) => cmd,
         Ok(Action::Help) => return print(USAGE),
         Ok(Action::Version) => return print(VERSION),
         Ok(Action::License) => return print(LICENSE),
@@ -91,7 +92,7 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
             Ok(pid) => pid,
             Err(e) => return fatal(b"failed to fork: \x03", e),
         };
-        if opts.verbose > 0 {
+        if opts.verbose {
             msg::say(b"spawned \x01", child as i64, 0, 0);
         }
     }
@@ -113,9 +114,10 @@ fn fatal(fmt: &[u8], e: sys::Errno) -> i32 {
 /// One line saying what was wrong, then the usage, on stderr; exit 2.
 fn usage_error(e: ArgError) -> i32 {
     let mut line = Line::new();
-    line.push(e.msg).push(if e.short { b"-" } else { b"" }).push(e.name);
-    if let Some(value) = e.value {
-        line.push(b": '").push(value).push(b"'");
+    let msg = args::MESSAGES.split(|&c| c == b'|').nth(e.kind as usize).unwrap_or_default();
+    line.push(msg).push(if e.short { b"-" } else { b"" }).push(e.name);
+    if e.kind == args::INVALID {
+        line.push(b": '").push(e.value).push(b"'");
     }
     line.send();
     sys::write(2, concat!(synopsis!(), "Try 'pidone --help' for more information.\n").as_bytes());

@@ -48,7 +48,7 @@ impl Supervisor {
 
     /// Whether to log events (-v).
     fn verbose(&self) -> bool {
-        self.opts.verbose > 0
+        self.opts.verbose
     }
 
     /// One line of the verbose log (see `msg::say` for the format).
