@@ -40,21 +40,21 @@ macro_rules! synopsis {
 }
 
 const USAGE: &[u8] = concat!(synopsis!(), "       pidone -P [OPTIONS]
-Runs COMMAND as a child: forwards signals, reaps zombies; when it ends, sends the
-rest SIGTERM, waits, SIGKILLs them, exits with its status (128+N: signal N).
- -t, --grace SECS    wait before SIGKILL (5; 0: none)   PIDONE_GRACE
- -g, --group         signal COMMAND's process group     PIDONE_GROUP=1
- -c, --single-child  signal COMMAND only (default)      PIDONE_GROUP=0
- -r, --rewrite S:R   forward S as R (R=0: drop)         PIDONE_REWRITE=S:R,..
- -e, --remap-exit N  exit 0 when COMMAND exits N        PIDONE_REMAP=N,..
- -p, --pdeathsig S   get S when pidone's parent dies    PIDONE_PDEATHSIG
- -P, --pause         no COMMAND; exit 0 on TERM/INT     PIDONE_PAUSE=1
- -v, --verbose       log events on stderr               PIDONE_VERBOSE=N
- -w, --warn-reap     log zombies reaped                 PIDONE_WARN_REAP=1
- -s (tini: always a subreaper), -l/-L/--license, -h/--help, -V/--version
-Also TINI_SUBREAPER TINI_VERBOSITY TINI_KILL_PROCESS_GROUP DUMB_INIT_SETSID
-DUMB_INIT_DEBUG. Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage,
-125 pidone failed.").as_bytes();
+Runs COMMAND, forwards signals to it, reaps zombies; when it ends, SIGTERMs
+the rest, SIGKILLs them after a grace period, exits with its status.
+ -t, --grace SECS    grace period, default 5 (0: SIGKILL at once)
+ -g, --group         signal COMMAND's process group
+ -c, --single-child  signal COMMAND only (the default)
+ -r, --rewrite S:R   forward signal S as R (0: drop it)
+ -e, --remap-exit N  exit 0 if COMMAND exits N
+ -p, --pdeathsig S   signal S to pidone when its parent dies
+ -P, --pause         no COMMAND; exit 0 on SIGTERM or SIGINT
+ -v, --verbose       log events on stderr
+ -w, --warn-reap     log zombies reaped
+ -s (always a subreaper), -l, -L, --license, -h, --help, -V, --version
+Env: PIDONE_GRACE, _GROUP, _REWRITE, _REMAP, _PDEATHSIG, _PAUSE, _VERBOSE,
+_WARN_REAP; TINI_SUBREAPER, _VERBOSITY, _KILL_PROCESS_GROUP; DUMB_INIT_SETSID,
+_DEBUG. Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error.").as_bytes();
 
 /// Called by the binary's entry point with the process's arguments and environment;
 /// returns the exit code.
