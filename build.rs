@@ -24,6 +24,11 @@ fn main() {
         "-Wl,--build-id=none",
         // One read-only+text segment instead of page-aligned separate ones: ~4 KiB less.
         "-Wl,-z,noseparate-code",
+        // Read-only data in the text segment rather than a segment of its own.
+        "-Wl,--no-rosegment",
+        // No PT_GNU_RELRO: without a dynamic loader nothing would apply it (the kernel
+        // ignores it), so it is only a program header and padding.
+        "-Wl,-z,norelro",
         // No unwinder reads .eh_frame_hdr in a panic=abort binary.
         "-Wl,--no-eh-frame-hdr",
     ] {
