@@ -28,20 +28,62 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
-    /// Runs until the command has ended and everything else is gone; returns the exit code.
+    /// Runs until the command has ended and everything else is gone; returns the exit
+    /// code. One loop serves both phases: while the command runs pidone sleeps with no
+    /// timeout; once it has ended, until the next deadline of the shutdown.
     pub fn run(&self) -> i32 {
+        // The command's exit code once it has ended (-1 before).
+        let mut code = -1;
+        // Whether pidone still has children; whether SIGKILL has gone out.
+        let (mut left, mut killing) = (true, false);
+        // When the grace period ends or SIGKILL is due again.
+        let mut deadline = 0;
         loop {
-            // No timeout: no periodic wake-ups while the command runs.
-            let Ok(info) = sys::sigtimedwait(WAITED, None) else { continue };
-            if info.signo == g::SIGCHLD {
-                let reaped = self.reap();
-                if let Some(ended) = reaped.main {
-                    return self.shutdown(ended, reaped.children_left);
+            let mut timeout = None;
+            if code >= 0 {
+                // After SIGKILL only children can be waited for; as PID 1 the rest dies
+                // with pidone anyway.
+                if !left && (killing || !self.pid1() || sys::kill(-1, 0).is_err()) {
+                    self.log(b"exiting with \x01", code as i64, 0, 0);
+                    return code;
                 }
-            } else if self.forward(info, true) {
-                // Pause mode was told to stop: end like a command that exited 0.
+                let now = sys::monotonic_ms();
+                if now >= deadline {
+                    self.log(b"shutdown: SIGKILL to the rest", 0, 0, 0);
+                    self.signal_rest(&[g::SIGKILL]);
+                    killing = true;
+                    deadline = now + KILL_RETRY_MS;
+                }
+                // Processes that joined the namespace from outside (PID 1 only) end
+                // without a SIGCHLD to pidone: look again every POLL_MS.
+                timeout = Some(if left { deadline - now } else { POLL_MS });
+            }
+            let info = match sys::sigtimedwait(WAITED, timeout) {
+                Ok(info) => info,
+                Err(_) => continue,
+            };
+            let ended = if info.signo == g::SIGCHLD {
                 let reaped = self.reap();
-                return self.shutdown(Ended::Exited(0), reaped.children_left);
+                left = reaped.children_left;
+                reaped.main
+            } else if self.forward(info, code < 0) {
+                // Pause mode was told to stop: end like a command that exited 0, with
+                // whatever children it has (and no SIGCHLD to say so).
+                left = self.reap().children_left;
+                Some(Ended::Exited(0))
+            } else {
+                None
+            };
+            if let (Some(ended), true) = (ended, code < 0) {
+                code = self.opts.remapped(ended.exit_code());
+                self.log(b"command \x01 ended; exit code \x01", self.child as i64, code as i64, 0);
+                // Nothing to stop unless pidone has children (or, as PID 1, neighbours).
+                if self.opts.grace_ms > 0 && (left || self.pid1()) {
+                    self.log(b"shutdown: SIGTERM to the rest, grace \x01 ms", self.opts.grace_ms as i64, 0, 0);
+                    // SIGCONT too: a stopped process would otherwise sleep through SIGTERM.
+                    self.signal_rest(&[g::SIGTERM, g::SIGCONT]);
+                }
+                deadline = sys::monotonic_ms() + self.opts.grace_ms;
             }
         }
     }
@@ -96,6 +138,7 @@ impl Supervisor {
         false
     }
 
+    #[inline(never)]
     fn reap(&self) -> Reaped {
         reap::reap_zombies(self.child, |pid, ended| {
             if self.verbose() || (self.opts.warn_reap && pid != self.child) {
@@ -123,57 +166,5 @@ impl Supervisor {
         for &sig in sigs {
             let _ = sys::kill(target, sig);
         }
-    }
-
-    /// Whether anything pidone must wait for is left. Its children say so themselves; as
-    /// PID 1, processes that joined the namespace from outside count too.
-    fn anyone_left(&self, children_left: bool) -> bool {
-        children_left || (self.pid1() && sys::kill(-1, 0).is_ok())
-    }
-
-    /// The command has ended: stop whatever is left, then return its exit code.
-    fn shutdown(&self, ended: Ended, children_left: bool) -> i32 {
-        let code = self.opts.remapped(ended.exit_code());
-        self.log(b"command \x01 ended; exit code \x01", self.child as i64, code as i64, 0);
-        let mut left = children_left;
-        if self.anyone_left(left) && self.opts.grace_ms > 0 {
-            self.log(b"shutdown: SIGTERM to the rest, grace \x01 ms", self.opts.grace_ms as i64, 0, 0);
-            // SIGCONT too: a stopped process would otherwise sleep through its SIGTERM.
-            self.signal_rest(&[g::SIGTERM, g::SIGCONT]);
-            left = self.wait_until(self.opts.grace_ms, left, true);
-        }
-        while self.anyone_left(left) {
-            self.log(b"shutdown: SIGKILL to the rest", 0, 0, 0);
-            self.signal_rest(&[g::SIGKILL]);
-            // Only children can be waited for now; as PID 1, anything else dies with it.
-            left = self.wait_until(KILL_RETRY_MS, left, false);
-            if !left {
-                break;
-            }
-        }
-        self.log(b"exiting with \x01", code as i64, 0, 0);
-        code
-    }
-
-    /// Reaps, and forwards signals to what is left, for up to `ms` milliseconds or until
-    /// nothing is left (only children count unless `everyone`). Returns whether pidone
-    /// still has children.
-    fn wait_until(&self, ms: u64, mut left: bool, everyone: bool) -> bool {
-        let deadline = sys::monotonic_ms().saturating_add(ms);
-        while if everyone { self.anyone_left(left) } else { left } {
-            let now = sys::monotonic_ms();
-            if now >= deadline {
-                break;
-            }
-            let wait = if left { deadline - now } else { (deadline - now).min(POLL_MS) };
-            match sys::sigtimedwait(WAITED, Some(wait)) {
-                Ok(info) if info.signo == g::SIGCHLD => left = self.reap().children_left,
-                Ok(info) => {
-                    self.forward(info, false);
-                }
-                Err(_) => {}
-            }
-        }
-        left
     }
 }
