@@ -117,13 +117,13 @@ pub fn words(table: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
-/// with getenv. An empty value counts as unset.
+/// with getenv.
 pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
     let mut i = 0;
     while let Some(entry) = env.bytes(i) {
         i += 1;
         if let Some(value) = entry.strip_prefix(name).and_then(|v| v.strip_prefix(b"=")) {
-            return Some(value).filter(|v| !v.is_empty());
+            return Some(value);
         }
     }
     None
@@ -133,7 +133,8 @@ pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
 /// variables set the defaults; command-line flags override them.
 pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action, ArgError<'static>> {
     for (name, &letter) in words(ENV_NAMES).zip(ENV_LETTERS) {
-        if let Some(value) = getenv(env, name) {
+        // An empty variable counts as unset.
+        if let Some(value) = getenv(env, name).filter(|v| !v.is_empty()) {
             if apply(letter, value, opts).is_none() {
                 return Err(ArgError { kind: INVALID, short: false, name, value });
             }
@@ -264,6 +265,7 @@ pub fn parse_seconds(s: &[u8]) -> Option<u64> {
 mod tests {
     use super::*;
     use crate::sys::test_list;
+    use std::vec::Vec;
 
     fn run(args: &[&[u8]], env: &[&[u8]]) -> Result<Action, ArgError<'static>> {
         parse(test_list(args), test_list(env), &mut Options::default())
@@ -484,11 +486,55 @@ mod tests {
         }
     }
 
+    /// Thousands of random argument vectors and environments, built from the pieces the
+    /// parser looks at: it must always answer (never panic, never index out of bounds),
+    /// and a command index it returns must point into argv.
+    #[test]
+    fn random_command_lines_never_panic() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pieces: &[&[u8]] = &[
+            b"-", b"--", b"=", b",", b":", b"t", b"g", b"c", b"v", b"w", b"s", b"p", b"e", b"P", b"r",
+            b"l", b"L", b"h", b"V", b"x", b"0", b"1", b"9", b"255", b"256", b".", b"5.5", b"TERM", b"SIG",
+            b"rtmin+", b"RTMAX-", b"grace", b"rewrite", b"help", b"\xff", b"99999999999999999999", b"",
+        ];
+        let vars: &[&[u8]] = &[
+            b"PIDONE_GRACE=", b"PIDONE_REWRITE=", b"PIDONE_REMAP=", b"PIDONE_PDEATHSIG=", b"PIDONE_PAUSE=",
+            b"TINI_VERBOSITY=", b"DUMB_INIT_SETSID=", b"PIDONE_GROUP=", b"PATH=",
+        ];
+        let mut word = |next: &mut dyn FnMut(usize) -> usize| {
+            let mut w = Vec::new();
+            for _ in 0..next(6) {
+                w.extend_from_slice(pieces[next(pieces.len())]);
+            }
+            w
+        };
+        for _ in 0..20_000 {
+            let argc = next(8);
+            let args: Vec<Vec<u8>> = (0..argc).map(|_| word(&mut next)).collect();
+            let env: Vec<Vec<u8>> = (0..next(3)).map(|_| [vars[next(vars.len())], &word(&mut next)].concat()).collect();
+            let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+            let env: Vec<&[u8]> = env.iter().map(|e| e.as_slice()).collect();
+            let mut o = Options::default();
+            match parse(test_list(&args), test_list(&env), &mut o) {
+                // In pause mode there is no command to point at.
+                Ok(Action::Run(i)) => assert!(o.pause || i < argc, "{args:?}"),
+                Ok(_) => {}
+                Err(e) => assert!(e.kind <= PAUSE_COMMAND),
+            }
+        }
+    }
+
     #[test]
     fn getenv_finds_exact_names() {
         let env = test_list(&[b"PATHX=1", b"PATH=/bin", b"PATH=/usr/bin", b"EMPTY="]);
         assert_eq!(getenv(env, b"PATH"), Some(&b"/bin"[..]));
-        assert_eq!(getenv(env, b"EMPTY"), None);
+        assert_eq!(getenv(env, b"EMPTY"), Some(&b""[..]));
         assert_eq!(getenv(env, b"NOPE"), None);
     }
 

@@ -59,6 +59,13 @@ _DEBUG. Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error.").as
 /// Called by the binary's entry point with the process's arguments and environment;
 /// returns the exit code.
 pub fn run(argv: CStrList, env: CStrList) -> i32 {
+    // First of all, block every signal but the CPU faults: as PID 1 a signal that arrives
+    // unblocked with no handler is dropped by the kernel, so the window from execve to
+    // here is the only time pidone can lose one. The command gets the original mask back.
+    let mask = match sys::set_sigmask(signals::WAITED) {
+        Ok(mask) => mask,
+        Err(e) => return fatal(b"failed to block signals: \x03", e),
+    };
     let mut opts = args::Options::default();
     let cmd = match args::parse(argv, env, &mut opts) {
         Ok(Action::Run(cmd)) => cmd,
@@ -68,12 +75,6 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         Err(e) => return usage_error(e),
     };
 
-    // Block every signal but the CPU faults before the child exists, so none is lost
-    // between now and the first sigtimedwait; the child gets the original mask back.
-    let mask = match sys::set_sigmask(signals::WAITED) {
-        Ok(mask) => mask,
-        Err(e) => return fatal(b"failed to block signals: \x03", e),
-    };
     // Orphans of pidone's tree come to pidone even when it is not PID 1.
     if let Err(e) = sys::prctl(prctl::PR_SET_CHILD_SUBREAPER, 1) {
         msg::say(b"failed to become a subreaper: \x03", e.into_raw() as i64, 0, 0);

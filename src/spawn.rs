@@ -52,7 +52,7 @@ fn exec_child(argv: CStrList, env: CStrList, path: &[u8], mask: SigSet) -> i32 {
 }
 
 /// `execvp`'s search: a name with a slash is used as it is; otherwise each PATH entry is
-/// tried in order (an empty entry is the current directory). Permission errors are
+/// tried in order (an empty entry, or an empty PATH, is the current directory). Permission errors are
 /// remembered and reported if nothing else is found; errors other than "not here" stop
 /// the search. `exec` is only called with paths that fit PATH_MAX and returns on failure.
 pub fn search_path(name: CPath, path: &[u8], mut exec: impl FnMut(CPath) -> Errno) -> Errno {
@@ -62,6 +62,10 @@ pub fn search_path(name: CPath, path: &[u8], mut exec: impl FnMut(CPath) -> Errn
     }
     if has(bytes, b'/') {
         return exec(name);
+    }
+    // What execvp says for a name no directory entry can have.
+    if bytes.len() > g::NAME_MAX as usize {
+        return Errno::ENAMETOOLONG;
     }
     let mut buf = PathBuf::<PATH_MAX>::new();
     let mut denied = false;
@@ -131,6 +135,8 @@ mod tests {
     #[test]
     fn empty_names_and_overlong_paths() {
         assert_eq!(search("", "/bin", &[]), (Errno::ENOENT, Vec::new()));
+        assert_eq!(search(&"n".repeat(256), "/bin", &[]), (Errno::ENAMETOOLONG, Vec::new()));
+        assert_eq!(search(&"n".repeat(255), "/bin", &[]).1.len(), 1);
         let long = "d".repeat(PATH_MAX);
         let (e, tried) = search("x", &std::format!("{long}:/bin"), &[]);
         assert_eq!((e, tried), (Errno::ENOENT, std::vec!["/bin/x".into()]));

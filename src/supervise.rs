@@ -18,6 +18,10 @@ use crate::tree;
 const POLL_MS: u64 = 10;
 /// After SIGKILL, how long to wait for exits before sending it again to anything new.
 const KILL_RETRY_MS: u64 = 100;
+/// How many times SIGKILL goes out before pidone gives up on what it cannot reach: when
+/// it is not PID 1 and /proc is missing, a child that left the command's process group
+/// cannot be found to be signalled (as PID 1, the kernel kills the rest when pidone exits).
+const KILL_ROUNDS: u32 = 20;
 
 pub struct Supervisor {
     /// The main child: the command.
@@ -34,8 +38,8 @@ impl Supervisor {
     pub fn run(&self) -> i32 {
         // The command's exit code once it has ended (-1 before).
         let mut code = -1;
-        // Whether pidone still has children; whether SIGKILL has gone out.
-        let (mut left, mut killing) = (true, false);
+        // Whether pidone still has children; how many times SIGKILL has gone out.
+        let (mut left, mut kills) = (true, 0);
         // When the grace period ends or SIGKILL is due again.
         let mut deadline = 0;
         loop {
@@ -43,15 +47,20 @@ impl Supervisor {
             if code >= 0 {
                 // After SIGKILL only children can be waited for; as PID 1 the rest dies
                 // with pidone anyway.
-                if !left && (killing || !self.pid1() || sys::kill(-1, 0).is_err()) {
+                let now = sys::monotonic_ms();
+                if (!left && (kills > 0 || !self.pid1() || sys::kill(-1, 0).is_err()))
+                    || (kills == KILL_ROUNDS && now >= deadline)
+                {
+                    if left {
+                        say(b"gave up on processes SIGKILL did not reach", 0, 0, 0);
+                    }
                     self.log(b"exiting with \x01", code as i64, 0, 0);
                     return code;
                 }
-                let now = sys::monotonic_ms();
                 if now >= deadline {
                     self.log(b"shutdown: SIGKILL to the rest", 0, 0, 0);
                     self.signal_rest(&[g::SIGKILL]);
-                    killing = true;
+                    kills += 1;
                     deadline = now + KILL_RETRY_MS;
                 }
                 // Processes that joined the namespace from outside (PID 1 only) end
@@ -111,9 +120,9 @@ impl Supervisor {
     fn forward(&self, info: SigInfo, to_command: bool) -> bool {
         let got = info.signo;
         // The kernel raises SIGPIPE (or SIGXFSZ) for pidone's own failed writes, e.g. to a
-        // closed stderr; the sender is then pidone itself. Those are not for the command.
+        // closed stderr; the sender is then pidone itself. Those are not for the command,
+        // and not worth a log line: writing it would raise the next one.
         if info.code == g::SI_USER as i32 && info.pid == self.self_pid {
-            self.log(b"ignored \x02 raised by pidone itself", got as i64, 0, 0);
             return false;
         }
         let sig = self.opts.rewritten(got);

@@ -154,10 +154,14 @@ impl Session {
         let mut err = child.stderr.take().unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = stderr.clone();
+        // Kept as it arrives: a process left behind may hold the pipe open long after.
         let stderr_done = thread::spawn(move || {
             let mut buf = Vec::new();
-            let _ = err.read_to_end(&mut buf);
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf));
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = err.read(&mut chunk) {
+                buf.extend_from_slice(&chunk[..n]);
+                *sink.lock().unwrap() = String::from_utf8_lossy(&buf).into_owned();
+            }
         });
         Session {
             child,

@@ -1,0 +1,419 @@
+//! Bad input, faults and hostile conditions: pidone keeps working, loses nothing, and
+//! touches nothing outside its own tree.
+
+mod common;
+use common::*;
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+fn first_line(out: &Outcome) -> &str {
+    out.stderr.lines().next().unwrap_or("")
+}
+
+/// Runs `cmd` as uid/gid 65534 (nobody), with no supplementary groups.
+fn as_nobody(cmd: &mut Command) {
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+// ---- bad input ----
+
+#[test]
+fn empty_argv_and_empty_argv0() {
+    for argv in [&[][..], &[""][..], &["", "--"][..]] {
+        let mut cmd = Command::new(PYTHON);
+        cmd.arg(helper("execve.py")).arg(bin()).args(argv);
+        let out = run(cmd, 10);
+        assert_eq!(out.code(), 2, "argv {argv:?}: {}", out.stderr);
+        assert_eq!(first_line(&out), "pidone: no command given");
+    }
+    // An empty argv[0] does not matter when a command follows.
+    let mut cmd = Command::new(PYTHON);
+    cmd.arg(helper("execve.py")).arg(bin()).args(["", "/bin/sh", "-c", "exit 8"]);
+    assert_eq!(run(cmd, 10).code(), 8);
+}
+
+#[test]
+fn bad_values_wherever_a_number_or_signal_is_taken() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["-t", "5x", "true"], "pidone: invalid value for -t: '5x'"),
+        (&["-t", "-5", "true"], "pidone: invalid value for -t: '-5'"),
+        (&["-t", "99999999999999999999", "true"], "pidone: invalid value for -t: '99999999999999999999'"),
+        (&["-t", "", "true"], "pidone: invalid value for -t: ''"),
+        (&["-p", "0", "true"], "pidone: invalid value for -p: '0'"),
+        (&["-p", "65", "true"], "pidone: invalid value for -p: '65'"),
+        (&["-p", "SIGFOO", "true"], "pidone: invalid value for -p: 'SIGFOO'"),
+        (&["-r", "15:65", "true"], "pidone: invalid value for -r: '15:65'"),
+        (&["-r", "0:1", "true"], "pidone: invalid value for -r: '0:1'"),
+        (&["--rewrite=NOPE:TERM", "true"], "pidone: invalid value for --rewrite: 'NOPE:TERM'"),
+        (&["-e", "-1", "true"], "pidone: invalid value for -e: '-1'"),
+        (&["-e", "256", "true"], "pidone: invalid value for -e: '256'"),
+        (&["-e", "1x", "true"], "pidone: invalid value for -e: '1x'"),
+        (&["--group=yes", "true"], "pidone: invalid value for --group: 'yes'"),
+        (&["--nope", "true"], "pidone: unknown option --nope"),
+        (&["-q", "true"], "pidone: unknown option -q"),
+    ];
+    for (args, line) in cases {
+        let out = pid1(args);
+        assert_eq!((out.code(), first_line(&out)), (2, *line), "{args:?}");
+    }
+}
+
+#[test]
+fn non_utf8_bytes_in_options_are_reported_and_in_the_command_passed_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"\xff\xfe");
+    let out = run(pid1_command(&[std::ffi::OsStr::new("-t"), bad, std::ffi::OsStr::new("true")]), 10);
+    assert_eq!(out.code(), 2);
+    assert_eq!(first_line(&out), "pidone: invalid value for -t: '\u{fffd}\u{fffd}'");
+}
+
+fn script(dir: &std::path::Path, name: &str, text: &str, mode: u32) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn every_kind_of_unrunnable_command_gets_its_code_and_reason() {
+    let dir = scratch_dir("hard-exec");
+    let dangling = dir.join("dangling");
+    std::os::unix::fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    let (a, b) = (dir.join("loop-a"), dir.join("loop-b"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let too_long = format!("/{}", "x/".repeat(2100));
+    let long_name = "n".repeat(300);
+    let cases: Vec<(String, i32, &str)> = vec![
+        (dangling.to_str().unwrap().into(), 127, "No such file or directory"),
+        (a.to_str().unwrap().into(), 127, "Too many levels of symbolic links"),
+        (too_long.clone(), 127, "File name too long"),
+        (long_name.clone(), 127, "File name too long"),
+        (dir.to_str().unwrap().into(), 126, "Is a directory"),
+        (script(&dir, "noexec", "#!/bin/sh\n", 0o644), 126, "Permission denied"),
+        (script(&dir, "noshebang", "exit 0\n", 0o755), 126, "Exec format error"),
+        (script(&dir, "badinterp", "#!/no/such/interpreter\n", 0o755), 127, "No such file or directory"),
+    ];
+    for (cmd, code, reason) in cases {
+        let out = pid1(&[&cmd]);
+        assert_eq!(out.code(), code, "{}", &cmd[..cmd.len().min(80)]);
+        assert_eq!(out.stderr, format!("pidone: exec {cmd}: {reason}\n"));
+    }
+}
+
+#[test]
+fn path_edge_cases() {
+    let dir = scratch_dir("hard-path");
+    script(&dir, "pidone-here", "#!/bin/sh\necho here\n", 0o755);
+    // An empty PATH is the current directory, as for execvp.
+    let mut cmd = pid1_command(&["pidone-here"]);
+    cmd.env("PATH", "").current_dir(&dir);
+    let out = run(cmd, 10);
+    assert_eq!((out.code(), out.stdout.as_str()), (0, "here\n"), "{}", out.stderr);
+    // A directory in PATH that nobody may search: found later, or 126 (execvp's EACCES).
+    let locked = scratch_dir("hard-path-locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(locked.parent().unwrap(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let world = scratch_dir("hard-path-world");
+    std::fs::set_permissions(&world, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script(&world, "pidone-here", "#!/bin/sh\necho world\n", 0o755);
+    let mut cmd = plain_command(&["pidone-here"]);
+    cmd.env("PATH", format!("{}:{}", locked.display(), world.display()));
+    as_nobody(&mut cmd);
+    let out = run(cmd, 10);
+    assert_eq!((out.code(), out.stdout.as_str()), (0, "world\n"), "{}", out.stderr);
+    let mut cmd = plain_command(&["pidone-here"]);
+    cmd.env("PATH", locked.display().to_string());
+    as_nobody(&mut cmd);
+    let out = run(cmd, 10);
+    assert_eq!(out.code(), 126);
+    assert_eq!(out.stderr, "pidone: exec pidone-here: Permission denied\n");
+}
+
+// ---- faults ----
+
+/// Runs `cmd` inside a fresh pids cgroup that allows `max` processes.
+fn in_pids_cgroup(cmd: &mut Command, max: u32) -> std::path::PathBuf {
+    let base = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"]
+        .iter()
+        .map(std::path::Path::new)
+        .find(|p| p.join("cgroup.procs").exists() && (p.join("pids.max").exists() || p.ends_with("pids") || p.join("cgroup.controllers").exists()))
+        .expect("no pids cgroup controller mounted");
+    let dir = base.join(format!("pidone-test-{}", std::process::id()));
+    let _ = std::fs::create_dir(&dir);
+    if !dir.join("pids.max").exists() {
+        // cgroup v2: the controller must be enabled for children of the root.
+        let _ = std::fs::write(base.join("cgroup.subtree_control"), "+pids");
+    }
+    std::fs::write(dir.join("pids.max"), max.to_string()).expect("pids.max");
+    let procs = dir.join("cgroup.procs");
+    let procs = std::ffi::CString::new(procs.to_str().unwrap()).unwrap();
+    // SAFETY: open/write/close are async-signal-safe; the path outlives the fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            let fd = libc::open(procs.as_ptr(), libc::O_WRONLY);
+            if fd < 0 || libc::write(fd, b"0\n".as_ptr().cast(), 2) != 2 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::close(fd);
+            Ok(())
+        });
+    }
+    dir
+}
+
+#[test]
+fn fork_failure_is_reported_and_exits_125() {
+    let mut cmd = plain_command(&["/bin/true"]);
+    let dir = in_pids_cgroup(&mut cmd, 1);
+    let out = run(cmd, 10);
+    let _ = std::fs::remove_dir(&dir);
+    assert_eq!(out.code(), 125);
+    assert_eq!(out.stderr, "pidone: failed to fork: Resource temporarily unavailable\n");
+}
+
+#[test]
+fn without_proc_as_pid_1_everything_still_works() {
+    // A PID namespace without --mount-proc: pidone is PID 1 but /proc shows the host.
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["--pid", "--fork", "--kill-child", &bin(), "-t", "2", "--"]);
+    cmd.args(py("orphans.py", &["50"]));
+    default_signals(&mut cmd);
+    let out = run(cmd, 30);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["--pid", "--fork", "--kill-child", &bin(), "-t", "0.5", "--", "/bin/sh", "-c", "sleep 30 & exec sleep 30"]);
+    default_signals(&mut cmd);
+    let s = Session::start(cmd);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    s.signal(libc::SIGTERM);
+    assert_eq!(s.finish(10).code(), 143);
+}
+
+#[test]
+fn without_proc_and_not_pid_1_the_process_group_is_the_fallback() {
+    // /proc hidden under a tmpfs in a private mount namespace; pidone is not PID 1.
+    let dir = scratch_dir("hard-noproc");
+    let file = dir.join("log");
+    let inner = format!(
+        "mount -t tmpfs none /proc && exec {bin} -v -t 1 -- /bin/sh -c '{py} {surv} trap {f} & echo $!; setsid sleep 30 & echo $!; \
+         while ! grep -q started {f} 2>/dev/null; do sleep 0.01; done; exit 3'",
+        bin = bin(),
+        py = PYTHON,
+        surv = helper("survivor.py"),
+        f = file.display()
+    );
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["--mount", "--propagation", "private", "/bin/sh", "-c", &inner]);
+    default_signals(&mut cmd);
+    let mut s = Session::start(cmd);
+    let pids: Vec<i32> = [s.line(10), s.line(10)].iter().map(|l| l.parse().unwrap()).collect();
+    wait_for("pidone to exit", 30, || s.child.try_wait().unwrap().is_some());
+    // The one left behind holds the output pipes open; end it before collecting them.
+    assert!(alive(pids[1]));
+    kill(pids[1], libc::SIGKILL);
+    let out = s.finish(10);
+    // The survivor in the command's process group got SIGTERM and cleaned up; the one
+    // in its own session could not be found without /proc: pidone gave up on it.
+    assert_eq!(out.code(), 3, "{}", out.stderr);
+    let log = std::fs::read_to_string(&file).unwrap();
+    assert!(log.contains("cleaned"), "{log}");
+    assert!(out.stderr.contains("pidone: gave up on processes SIGKILL did not reach"), "{}", out.stderr);
+    assert!(out.stderr.contains("shutdown: SIGTERM to the rest"), "{}", out.stderr);
+}
+
+#[test]
+fn closed_standard_streams() {
+    // stdin, stdout and stderr all closed: the command still runs and its code comes out,
+    // even with -v making pidone write.
+    let launcher = format!("import os\nfor fd in (0, 1, 2): os.close(fd)\nos.execv('{}', ['pidone', '-v', '/bin/sh', '-c', 'exit 7'])", bin());
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", PYTHON, "-c", &launcher]);
+    default_signals(&mut cmd);
+    assert_eq!(run(cmd, 10).code(), 7);
+}
+
+#[test]
+fn a_broken_stderr_never_stops_or_confuses_pidone() {
+    // pidone -v writes to a pipe nobody reads: each write raises SIGPIPE for pidone
+    // itself, which must be neither fatal nor forwarded. The command records what it gets.
+    let dir = scratch_dir("hard-pipe");
+    let file = dir.join("signals");
+    let mut cmd = pid1_command(&["-v", PYTHON, &helper("sigrecord.py"), file.to_str().unwrap()]);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    cmd.stderr(writer);
+    cmd.stdout(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let unshare = child.id() as i32;
+    wait_for("the command", 10, || file.exists());
+    let pidone: i32 = std::fs::read_to_string(format!("/proc/{unshare}/task/{unshare}/children")).unwrap().trim().parse().unwrap();
+    kill(pidone, libc::SIGUSR1);
+    wait_for("USR1 to arrive", 10, || std::fs::read_to_string(&file).unwrap().contains("10"));
+    kill(pidone, libc::SIGTERM);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "10\n15\n");
+}
+
+#[test]
+fn signal_storm_while_children_fork_and_exit() {
+    let (sig, end) = (libc::SIGRTMIN() + 2, libc::SIGRTMIN() + 10);
+    let s = Session::start(pid1_command(&py("storm.py", &[&sig.to_string(), &end.to_string()])));
+    assert_eq!(s.line(10), "ready");
+    let pid = s.pidone_pid();
+    let mixed = [libc::SIGUSR1, libc::SIGUSR2, libc::SIGHUP, libc::SIGWINCH, libc::SIGURG, libc::SIGALRM, sig];
+    let mut real_time = 0;
+    let start = std::time::Instant::now();
+    for i in 0..100_000 {
+        let s = mixed[i % mixed.len()];
+        // SAFETY: kill has no memory arguments.
+        while unsafe { libc::kill(pid, s) } != 0 {
+            // The queue of pending real-time signals is full: this one was not sent.
+            assert_eq!(std::io::Error::last_os_error().raw_os_error(), Some(libc::EAGAIN));
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if s == sig {
+            real_time += 1;
+        }
+    }
+    kill(pid, end);
+    let line = s.line(60);
+    eprintln!("100000 signals sent in {:?}: {line}", start.elapsed());
+    assert_eq!(line, format!("count {real_time} zombies 0"));
+    assert_eq!(s.finish(30).code(), 7);
+}
+
+#[test]
+fn the_command_ending_as_sigterm_arrives() {
+    // Whichever comes first, pidone ends with 0 or 143 and never hangs. (pidone runs
+    // directly here, so the test holds its pid from the start.)
+    for i in 0..200 {
+        let s = Session::start(plain_command(&["/bin/sh", "-c", &format!("i=0; while [ $i -lt {} ]; do i=$((i+1)); done", i % 20)]));
+        // SAFETY: kill has no memory arguments; pidone may already be a zombie.
+        unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
+        let code = s.finish(10).code();
+        assert!(code == 0 || code == 143, "exit code {code}");
+    }
+}
+
+#[test]
+fn sigterm_before_the_command_has_execd_still_reaches_it() {
+    for _ in 0..50 {
+        let mut cmd = pid1_command(&["/bin/sleep", "30"]);
+        cmd.stdout(std::process::Stdio::null());
+        let s = Session::start(cmd);
+        // As soon as pidone has blocked signals (before that, the kernel itself drops a
+        // SIGTERM for a PID 1 with no handler), maybe before its child has exec'd.
+        let pid = s.pidone_pid();
+        wait_for("pidone to block signals", 10, || {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let blocked = status.lines().find_map(|l| l.strip_prefix("SigBlk:")).map(|v| v.trim().to_string());
+            let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+            blocked.is_some_and(|b| b != "0000000000000000") || wchan.contains("sigtimedwait")
+        });
+        kill(pid, libc::SIGTERM);
+        assert_eq!(s.finish(10).code(), 143);
+    }
+}
+
+#[test]
+fn twenty_thousand_short_lived_orphans() {
+    let out = run(pid1_command(&py("orphans.py", &["20000"])), 120);
+    eprintln!("20000 orphans: {}", out.stdout.trim());
+    assert!(out.stdout.starts_with("zombies 0 alive 0 "), "{}", out.stdout);
+}
+
+#[test]
+fn runs_as_nobody_as_pid_1_and_not() {
+    // As uid 65534 in a user and PID namespace of its own.
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["--user", "--pid", "--fork", "--mount-proc", "--kill-child", &bin(), "-t", "2", "--"]);
+    cmd.args(py("orphans.py", &["100"]));
+    default_signals(&mut cmd);
+    as_nobody(&mut cmd);
+    let out = run(cmd, 30);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("zombies 0 alive 0 "), "{}", out.stdout);
+    // Not PID 1: subreaper and shutdown of its own tree only, next to nobody's other work.
+    let mut unrelated = Command::new("/bin/sleep");
+    unrelated.arg("60");
+    as_nobody(&mut unrelated);
+    let mut unrelated = unrelated.spawn().unwrap();
+    let mut cmd = plain_command(&["-t", "0.3", "/bin/sh", "-c", "trap '' TERM; sleep 60 & echo $!; exit 5"]);
+    as_nobody(&mut cmd);
+    let out = run(cmd, 30);
+    assert_eq!(out.code(), 5);
+    let own: i32 = out.stdout.trim().parse().unwrap();
+    assert!(!alive(own));
+    assert!(alive(unrelated.id() as i32));
+    unrelated.kill().unwrap();
+    unrelated.wait().unwrap();
+}
+
+// ---- security ----
+
+#[test]
+fn no_descriptor_leaks_into_the_command() {
+    // The launcher holds fd 7 open (inherited on purpose); pidone adds nothing of its own.
+    let launcher = format!(
+        "import os\nos.dup2(1, 7)\nos.set_inheritable(7, True)\n\
+         print(sorted(os.listdir('/proc/self/fd')), flush=True)\n\
+         os.execv('{}', ['pidone', '{}', '-c', \"import os; print(sorted(os.listdir('/proc/self/fd')), flush=True)\"])",
+        bin(),
+        PYTHON
+    );
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", PYTHON, "-c", &launcher]);
+    default_signals(&mut cmd);
+    let out = run(cmd, 10);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert_eq!(lines[0], lines[1]);
+    assert!(lines[0].contains("'7'"));
+}
+
+#[test]
+fn pidone_holds_no_descriptors_of_its_own_while_running() {
+    let s = Session::start(pid1_command(&[PYTHON, "-c", "print('ready', flush=True); import time; time.sleep(30)"]));
+    assert_eq!(s.line(10), "ready");
+    // Exactly what it inherited from unshare (cargo's jobserver pipes among them).
+    let fds = |pid: i32| {
+        let mut fds: Vec<String> =
+            std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        fds.sort();
+        fds
+    };
+    assert_eq!(fds(s.pidone_pid()), fds(s.child.id() as i32));
+    s.signal(libc::SIGTERM);
+    s.finish(10);
+}
+
+#[test]
+fn credentials_are_unchanged() {
+    let fields = "('Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp')";
+    let show = format!("print([l for l in open('/proc/self/status') if l.startswith({fields})], flush=True)");
+    let launcher = format!("import os\n{show}\nos.execv('{}', ['pidone', '{}', '-c', \"{show}\"])", bin(), PYTHON);
+    for nobody in [false, true] {
+        let mut cmd = Command::new(PYTHON);
+        cmd.args(["-c", &launcher]);
+        default_signals(&mut cmd);
+        if nobody {
+            as_nobody(&mut cmd);
+        }
+        let out = run(cmd, 10);
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{}", out.stderr);
+        assert_eq!(lines[0], lines[1]);
+    }
+}
