@@ -167,66 +167,12 @@ fn idle_pidone_never_wakes_up() {
 
 #[test]
 fn ctrl_c_on_a_terminal_reaches_the_command() {
-    use std::io::{Read, Write};
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    use std::os::unix::process::CommandExt;
-
-    // SAFETY: plain libc calls on descriptors this test owns.
-    let (master, slave) = unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
-        assert!(master >= 0);
-        assert_eq!(libc::grantpt(master), 0);
-        assert_eq!(libc::unlockpt(master), 0);
-        let name = std::ffi::CStr::from_ptr(libc::ptsname(master)).to_owned();
-        let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
-        assert!(slave >= 0);
-        (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave))
-    };
     let child_script = "import signal, sys, time\n\
         def h(*a):\n    print('got INT', flush=True); sys.exit(42)\n\
         signal.signal(signal.SIGINT, h)\nprint('ready', flush=True)\ntime.sleep(20)";
-    let mut cmd = pid1_command(&[PYTHON, "-c", child_script]);
-    let fd = slave.as_raw_fd();
-    cmd.stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave.try_clone().unwrap());
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            // A session of its own with the terminal as its controlling terminal, as
-            // `docker run -it` gives the container.
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            let _ = fd;
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().unwrap();
-    drop(slave);
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let mut reader = master.try_clone().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        while let Ok(n @ 1..) = reader.read(&mut buf) {
-            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).to_string());
-        }
-    });
-    let mut seen = String::new();
-    let mut wait_for_text = |text: &str| {
-        while !seen.contains(text) {
-            seen += &rx.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("no {text:?} in {seen:?}"));
-        }
-    };
-    wait_for_text("ready");
-    (&master).write_all(b"\x03").unwrap();
-    wait_for_text("got INT");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(std::time::Instant::now() < deadline, "pidone did not exit");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert_eq!(status.code(), Some(42));
-    let _ = master.as_raw_fd();
+    let mut pty = Pty::spawn(pid1_command(&[PYTHON, "-c", child_script]));
+    pty.expect("ready");
+    pty.write(b"\x03");
+    pty.expect("got INT");
+    assert_eq!(pty.wait(10).code(), Some(42));
 }

@@ -275,3 +275,82 @@ pub fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
         thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A command on a pseudo-terminal that is the controlling terminal of its own session,
+/// as `docker run -it` and a login shell give: typing Ctrl-C there signals the
+/// terminal's foreground process group.
+pub struct Pty {
+    master: std::fs::File,
+    child: Child,
+    output: Receiver<String>,
+    seen: String,
+}
+
+impl Pty {
+    pub fn spawn(mut cmd: Command) -> Pty {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        use std::os::unix::process::CommandExt;
+        // SAFETY: plain libc calls on descriptors this function owns.
+        let (master, slave) = unsafe {
+            let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+            assert!(master >= 0);
+            assert_eq!(libc::grantpt(master), 0);
+            assert_eq!(libc::unlockpt(master), 0);
+            let name = std::ffi::CStr::from_ptr(libc::ptsname(master)).to_owned();
+            let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
+            assert!(slave >= 0);
+            (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave))
+        };
+        cmd.stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave.try_clone().unwrap());
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        drop(slave);
+        let (tx, output) = channel();
+        let mut reader = master.try_clone().unwrap();
+        thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                let _ = tx.send(String::from_utf8_lossy(&buf[..n]).to_string());
+            }
+        });
+        Pty { master, child, output, seen: String::new() }
+    }
+
+    /// Waits (10 s at most) until `text` has appeared on the terminal.
+    pub fn expect(&mut self, text: &str) {
+        while !self.seen.contains(text) {
+            match self.output.recv_timeout(Duration::from_secs(10)) {
+                Ok(more) => self.seen += &more,
+                Err(_) => panic!("no {text:?} on the terminal, only {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Types `bytes` on the terminal.
+    pub fn write(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        self.master.write_all(bytes).unwrap();
+    }
+
+    pub fn wait(mut self, secs: u64) -> ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("did not exit within {secs} s; terminal: {:?}", self.seen);
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+}

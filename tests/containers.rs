@@ -1,0 +1,422 @@
+//! pidone in real container engines: a FROM scratch image (Dockerfile.scratch) run by
+//! Docker and Podman, as ENTRYPOINT and as the engines' `--init`, and a Kubernetes-style
+//! pod sharing one PID namespace. Each scenario runs once without pidone as the baseline
+//! where that shows the difference.
+//!
+//! In CI (CI set) a missing engine fails these tests; elsewhere they are skipped with a
+//! note. `.ci/run` installs Docker and Podman and starts dockerd with
+//! `--init-path=/usr/local/libexec/pidone/docker-init`.
+
+mod common;
+use common::*;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Where .ci/run points dockerd's --init-path; the tests keep it a copy of the binary under test.
+const DOCKER_INIT: &str = "/usr/local/libexec/pidone/docker-init";
+/// Podman, as root here, may not raise limits: give every container fixed ones.
+const PODMAN_LIMITS: [&str; 4] = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"];
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+}
+
+/// Whether `engine` works; in CI a missing engine is a failure, elsewhere a skip.
+fn engine_ready(engine: &str) -> bool {
+    let ok = Command::new(engine).arg("info").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(!in_ci(), "{engine} is required in CI: .ci/run installs it (and starts dockerd)");
+        eprintln!("skipped: no working {engine}");
+    }
+    ok
+}
+
+macro_rules! need {
+    ($engine:expr) => {
+        if !engine_ready($engine) {
+            return;
+        }
+    };
+}
+
+/// Runs `engine args`, failing the test if it does not finish within `secs`.
+fn engine(engine: &str, args: &[&str], secs: u64) -> Output {
+    let mut cmd = Command::new("timeout");
+    cmd.arg(secs.to_string()).arg(engine).args(args);
+    let out = cmd.output().unwrap();
+    assert_ne!(out.status.code(), Some(124), "{engine} {args:?} timed out");
+    out
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Builds the scratch image from Dockerfile.scratch once per engine and test run.
+fn image(eng: &str) -> String {
+    static DOCKER: OnceLock<String> = OnceLock::new();
+    static PODMAN: OnceLock<String> = OnceLock::new();
+    let cell = if eng == "docker" { &DOCKER } else { &PODMAN };
+    cell.get_or_init(|| {
+        let ctx = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("image-{eng}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&ctx);
+        std::fs::create_dir_all(ctx.join("dist")).unwrap();
+        std::fs::copy(bin(), ctx.join("dist/pidone-amd64")).unwrap();
+        std::fs::copy("/bin/busybox", ctx.join("dist/busybox-amd64")).expect("busybox-static is needed");
+        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile.scratch"), ctx.join("Dockerfile")).unwrap();
+        let tag = format!("pidone-test:{}", std::process::id());
+        let out = engine(eng, &["build", "-q", "-t", &tag, ctx.to_str().unwrap()], 300);
+        assert!(out.status.success(), "{eng} build: {}", String::from_utf8_lossy(&out.stderr));
+        tag
+    })
+    .clone()
+}
+
+/// A container that is removed when the test ends, however it ends.
+struct Container {
+    engine: &'static str,
+    name: String,
+}
+
+impl Container {
+    /// `engine run -d --name <unique> --network none <args>`.
+    fn start(engine: &'static str, tag: &str, args: &[&str]) -> Container {
+        let name = format!("pidone-{tag}-{}", std::process::id());
+        let _ = self::engine(engine, &["rm", "-f", &name], 60);
+        let mut all = vec!["run", "-d", "--name", &name, "--network", "none"];
+        if engine == "podman" {
+            all.extend(PODMAN_LIMITS);
+        }
+        all.extend(args);
+        let out = self::engine(engine, &all, 120);
+        assert!(out.status.success(), "{engine} run: {}", String::from_utf8_lossy(&out.stderr));
+        Container { engine, name }
+    }
+
+    fn run(&self, args: &[&str], secs: u64) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        all.push(&self.name);
+        engine(self.engine, &all, secs)
+    }
+
+    /// `engine exec <container> args...`, its stdout.
+    fn exec(&self, args: &[&str]) -> String {
+        let mut all = vec!["exec", self.name.as_str()];
+        all.extend(args);
+        text(&engine(self.engine, &all, 60))
+    }
+
+    fn exit_code(&self) -> i32 {
+        text(&self.run(&["inspect", "--format", "{{.State.ExitCode}}"], 60)).parse().unwrap()
+    }
+
+    fn logs(&self) -> String {
+        let out = self.run(&["logs"], 60);
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    }
+
+    /// Waits until the container's output contains `text`.
+    fn wait_log(&self, text: &str) {
+        wait_for(text, 30, || self.logs().contains(text));
+    }
+
+    /// `engine stop -t <timeout>`; returns how long it took.
+    fn stop(&self, timeout: u32) -> Duration {
+        let start = Instant::now();
+        let out = self.run(&["stop", "-t", &timeout.to_string()], timeout as u64 + 60);
+        assert!(out.status.success(), "stop: {}", String::from_utf8_lossy(&out.stderr));
+        start.elapsed()
+    }
+
+    /// Waits for the container to exit by itself; returns its exit code.
+    fn wait(&self) -> i32 {
+        let out = self.run(&["wait"], 60);
+        text(&out).parse().unwrap_or_else(|_| panic!("wait: {}", String::from_utf8_lossy(&out.stderr)))
+    }
+
+    /// The pids of the processes (as the container sees them) whose command line is `args`.
+    fn pids_of(&self, args: &str) -> Vec<String> {
+        let ps = self.exec(&["/bin/busybox", "ps", "-o", "pid,args"]);
+        ps.lines().filter_map(|l| l.trim().split_once(' ')).filter(|(_, a)| a.trim() == args).map(|(p, _)| p.to_string()).collect()
+    }
+
+    /// How many zombies the container's PID namespace holds (busybox ps).
+    fn zombies(&self) -> usize {
+        self.exec(&["/bin/busybox", "ps", "-o", "stat"]).lines().filter(|l| l.trim_start().starts_with('Z')).count()
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = engine(self.engine, &["rm", "-f", &self.name], 60);
+    }
+}
+
+const SLEEP: [&str; 3] = ["/bin/busybox", "sleep", "1000"];
+
+/// Under pidone `engine stop` ends `sleep` at once with 143; without it, the sleep as
+/// PID 1 ignores SIGTERM and waits out the timeout for SIGKILL: 137.
+fn stop_scenario(eng: &'static str) {
+    let img = image(eng);
+    let with = Container::start(eng, "stop", &[&img, SLEEP[0], SLEEP[1], SLEEP[2]]);
+    let without = Container::start(eng, "stop-base", &["--entrypoint", SLEEP[0], &img, SLEEP[1], SLEEP[2]]);
+    wait_for("both running", 30, || with.exec(&["/bin/busybox", "true"]).is_empty() && without.exec(&["/bin/busybox", "true"]).is_empty());
+    let took = with.stop(10);
+    let base = without.stop(2);
+    eprintln!("{eng} stop: pidone {took:?} exit {}; baseline {base:?} exit {}", with.exit_code(), without.exit_code());
+    assert_eq!(with.exit_code(), 143);
+    assert_eq!(without.exit_code(), 137);
+}
+
+#[test]
+fn docker_stop_forwards_sigterm() {
+    need!("docker");
+    stop_scenario("docker");
+}
+
+#[test]
+fn podman_stop_forwards_sigterm() {
+    need!("podman");
+    stop_scenario("podman");
+}
+
+#[test]
+fn docker_kill_int_and_usr1() {
+    need!("docker");
+    let img = image("docker");
+    let c = Container::start("docker", "kill-int", &[&img, SLEEP[0], SLEEP[1], SLEEP[2]]);
+    wait_for("running", 30, || c.exec(&["/bin/busybox", "true"]).is_empty());
+    assert!(c.run(&["kill", "-s", "INT"], 30).status.success());
+    assert_eq!(c.wait(), 130);
+
+    let script = "trap 'echo got USR1' USR1; echo ready; while :; do /bin/busybox sleep 0.1; done";
+    let c = Container::start("docker", "kill-usr1", &[&img, "/bin/busybox", "sh", "-c", script]);
+    c.wait_log("ready");
+    assert!(c.run(&["kill", "-s", "USR1"], 30).status.success());
+    c.wait_log("got USR1");
+    c.stop(10);
+}
+
+fn exit_code_scenario(eng: &'static str) {
+    let img = image(eng);
+    let mut args = vec!["run", "--rm", "--network", "none"];
+    if eng == "podman" {
+        args.extend(PODMAN_LIMITS);
+    }
+    args.extend([img.as_str(), "/bin/busybox", "sh", "-c", "exit 42"]);
+    assert_eq!(engine(eng, &args, 120).status.code(), Some(42));
+}
+
+#[test]
+fn docker_exit_codes_pass_through() {
+    need!("docker");
+    exit_code_scenario("docker");
+}
+
+#[test]
+fn podman_exit_codes_pass_through() {
+    need!("podman");
+    exit_code_scenario("podman");
+}
+
+#[test]
+fn docker_run_it_ctrl_c_reaches_the_command() {
+    need!("docker");
+    let img = image("docker");
+    let name = format!("pidone-tty-{}", std::process::id());
+    let script = "trap 'echo got INT; exit 42' INT; echo ready; while :; do /bin/busybox sleep 0.1; done";
+    let mut cmd = Command::new("docker");
+    cmd.args(["run", "-it", "--rm", "--name", &name, "--network", "none", &img, "/bin/busybox", "sh", "-c", script]);
+    let mut pty = Pty::spawn(cmd);
+    pty.expect("ready");
+    pty.write(b"\x03");
+    pty.expect("got INT");
+    assert_eq!(pty.wait(30).code(), Some(42));
+}
+
+/// Leaves 30 orphans, then execs a sleep that never reaps. Under pidone they are reaped;
+/// with the sleep itself as PID 1 they stay zombies.
+fn orphans_scenario(eng: &'static str) {
+    let img = image(eng);
+    let script = "for i in $(/bin/busybox seq 30); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
+    let with = Container::start(eng, "orphans", &[&img, "/bin/busybox", "sh", "-c", script]);
+    let without = Container::start(eng, "orphans-base", &["--entrypoint", "/bin/busybox", &img, "sh", "-c", script]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (z, base) = (with.zombies(), without.zombies());
+    eprintln!("{eng} orphans: {z} zombies under pidone, {base} without");
+    assert_eq!(z, 0);
+    assert_eq!(base, 30);
+}
+
+#[test]
+fn docker_orphans_are_reaped() {
+    need!("docker");
+    orphans_scenario("docker");
+}
+
+#[test]
+fn podman_orphans_are_reaped() {
+    need!("podman");
+    orphans_scenario("podman");
+}
+
+#[test]
+fn docker_stop_lets_survivors_clean_up() {
+    need!("docker");
+    let img = image("docker");
+    let mut results = Vec::new();
+    for (tag, entry) in [("survivors", None), ("survivors-base", Some("/bin/busybox"))] {
+        let dir = scratch_dir(tag);
+        std::fs::write(
+            dir.join("survivor.sh"),
+            "trap '/bin/busybox sleep 1; echo cleaned > /out/$1; exit 0' TERM\n\
+             echo > /out/$1.started\n\
+             while :; do /bin/busybox sleep 0.1; done\n",
+        )
+        .unwrap();
+        let script = "/bin/busybox sh /out/survivor.sh a & /bin/busybox sh /out/survivor.sh b & \
+                      /bin/busybox setsid /bin/busybox sh /out/survivor.sh c & wait";
+        let volume = format!("{}:/out", dir.display());
+        let mut args = vec!["-v", volume.as_str()];
+        if let Some(e) = entry {
+            args.extend(["--entrypoint", e]);
+        }
+        args.push(&img);
+        if entry.is_none() {
+            args.push("/bin/busybox");
+        }
+        args.extend(["sh", "-c", script]);
+        let c = Container::start("docker", tag, &args);
+        wait_for("survivors to start", 30, || ["a", "b", "c"].iter().all(|n| dir.join(format!("{n}.started")).exists()));
+        let took = c.stop(if entry.is_none() { 10 } else { 3 });
+        let cleaned = ["a", "b", "c"].iter().filter(|n| dir.join(n).exists()).count();
+        eprintln!("docker stop {tag}: {took:?}, {cleaned} of 3 cleaned up, exit {}", c.exit_code());
+        results.push((cleaned, c.exit_code()));
+    }
+    assert_eq!(results[0], (3, 143), "under pidone every survivor cleans up");
+    assert_eq!(results[1], (0, 137), "without pidone none does");
+}
+
+#[test]
+fn docker_as_nobody_with_a_read_only_root() {
+    need!("docker");
+    let img = image("docker");
+    let script = "for i in $(/bin/busybox seq 10); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
+    let c = Container::start("docker", "nobody", &["--user", "65534:65534", "--read-only", &img, "/bin/busybox", "sh", "-c", script]);
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(c.exec(&["/bin/busybox", "id", "-u"]), "65534");
+    assert_eq!(c.zombies(), 0);
+    c.stop(10);
+    assert_eq!(c.exit_code(), 143);
+}
+
+/// Makes sure dockerd's --init-path holds the binary under test.
+fn install_docker_init() {
+    let want = std::fs::read(bin()).unwrap();
+    if std::fs::read(DOCKER_INIT).ok().as_deref() != Some(&want[..]) {
+        std::fs::create_dir_all("/usr/local/libexec/pidone").unwrap();
+        let tmp = format!("{DOCKER_INIT}.new");
+        std::fs::write(&tmp, &want).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::rename(&tmp, DOCKER_INIT).unwrap();
+    }
+}
+
+#[test]
+fn docker_init_path_makes_pidone_the_init_for_any_image() {
+    need!("docker");
+    install_docker_init();
+    let info = engine("docker", &["info", "--format", "{{.InitBinary}} {{.InitCommit.ID}}"], 60);
+    let version = text(&Command::new(bin()).arg("--version").output().unwrap());
+    let commit = version.rsplit("git.").next().unwrap();
+    assert_eq!(
+        text(&info),
+        format!("{DOCKER_INIT} {commit}"),
+        "dockerd must run with --init-path={DOCKER_INIT} (.ci/run starts it so)"
+    );
+    let full = engine("docker", &["info"], 60);
+    let all = format!("{}{}", String::from_utf8_lossy(&full.stdout), String::from_utf8_lossy(&full.stderr));
+    assert!(!all.lines().any(|l| l.contains("WARNING") && l.to_lowercase().contains("init")), "{all}");
+
+    // An image with no init of its own: docker run --init puts pidone in front.
+    let img = image("docker");
+    let script = "for i in $(/bin/busybox seq 20); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
+    let c = Container::start("docker", "init", &["--init", "--entrypoint", "/bin/busybox", &img, "sh", "-c", script]);
+    wait_for("running", 30, || c.exec(&["/bin/busybox", "true"]).is_empty());
+    assert!(c.exec(&["/bin/busybox", "cat", "/proc/1/cmdline"]).starts_with("/sbin/docker-init"));
+    assert!(c.exec(&["/sbin/docker-init", "--version"]).starts_with("pidone "));
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(c.zombies(), 0);
+    let took = c.stop(10);
+    eprintln!("docker run --init stop: {took:?}");
+    assert_eq!(c.exit_code(), 143);
+    let out = engine("docker", &["run", "--rm", "--network", "none", "--init", "--entrypoint", "/bin/busybox", &img, "sh", "-c", "exit 42"], 120);
+    assert_eq!(out.status.code(), Some(42));
+}
+
+#[test]
+fn podman_init_path_and_entrypoint() {
+    need!("podman");
+    let img = image("podman");
+    let init = format!("--init-path={}", bin());
+    // --init with an image whose entrypoint is not pidone: pidone comes in as PID 1.
+    let script = "for i in $(/bin/busybox seq 20); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
+    let c = Container::start("podman", "init", &["--init", &init, "--entrypoint", "/bin/busybox", &img, "sh", "-c", script]);
+    wait_for("running", 30, || c.exec(&["/bin/busybox", "true"]).is_empty());
+    let init_exe = c.exec(&["/bin/busybox", "readlink", "/proc/1/exe"]);
+    assert!(c.exec(&[&init_exe, "--version"]).starts_with("pidone "), "PID 1 is {init_exe}");
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(c.zombies(), 0);
+    c.stop(10);
+    assert_eq!(c.exit_code(), 143);
+    let out = engine(
+        "podman",
+        &["run", "--rm", "--network", "none", PODMAN_LIMITS[0], PODMAN_LIMITS[1], PODMAN_LIMITS[2], PODMAN_LIMITS[3],
+          "--init", &init, "--entrypoint", "/bin/busybox", &img, "sh", "-c", "exit 42"],
+        120,
+    );
+    assert_eq!(out.status.code(), Some(42));
+}
+
+#[test]
+fn pod_with_a_shared_pid_namespace() {
+    need!("docker");
+    let img = image("docker");
+    // The pod's infra container: pidone in pause mode as PID 1.
+    let pod = Container::start("docker", "pod", &["--entrypoint", "/pidone", &img, "-P"]);
+    wait_for("the pod", 30, || pod.exec(&["/bin/busybox", "true"]).is_empty());
+    // A process of the pod's own container, which the app's pidone must leave alone.
+    engine("docker", &["exec", "-d", &pod.name, "/bin/busybox", "sleep", "999"], 60);
+    let neighbour = || pod.pids_of("/bin/busybox sleep 999");
+    wait_for("the neighbour", 30, || neighbour().len() == 1);
+    let neighbour_pid = neighbour();
+
+    // The app: pidone not PID 1; its command leaves orphans and a survivor.
+    let pid = format!("container:{}", pod.name);
+    let script = "for i in $(/bin/busybox seq 10); do (/bin/busybox sleep 0.1 &); done; \
+                  /bin/busybox sleep 500 & exec /bin/busybox sleep 1000";
+    let app = Container::start("docker", "app", &["--pid", &pid, &img, "/bin/busybox", "sh", "-c", script]);
+    std::thread::sleep(Duration::from_millis(1500));
+    // The app's pidone reaped its orphans as a subreaper: no zombie in the shared namespace.
+    assert_eq!(app.zombies(), 0);
+    // Two pidones in one namespace: the pod's PID 1 and the app's.
+    let ps = app.exec(&["/bin/busybox", "ps", "-o", "args"]);
+    assert_eq!(ps.lines().filter(|l| l.starts_with("/pidone")).count(), 2, "{ps}");
+    app.stop(10);
+    assert_eq!(app.exit_code(), 143);
+    // The pod's neighbour survived the app's shutdown; the app's own sleeps are gone.
+    assert_eq!(neighbour(), neighbour_pid);
+    assert!(pod.pids_of("/bin/busybox sleep 500").is_empty());
+
+    // Exit codes pass through for a second app in the same pod.
+    let out = engine("docker", &["run", "--rm", "--network", "none", "--pid", &pid, &img, "/bin/busybox", "sh", "-c", "exit 42"], 120);
+    assert_eq!(out.status.code(), Some(42));
+
+    // Stopping the pod: pause mode exits 0 after stopping what is left.
+    pod.stop(10);
+    assert_eq!(pod.exit_code(), 0);
+}
