@@ -119,25 +119,41 @@ pub fn words(table: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
 /// with getenv.
 pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
-    let mut i = 0;
-    while let Some(entry) = env.bytes(i) {
-        i += 1;
-        if let Some(value) = entry.strip_prefix(name).and_then(|v| v.strip_prefix(b"=")) {
-            return Some(value);
-        }
-    }
-    None
+    (0..env.len())
+        .filter(|&i| name.first() == Some(&env.first_byte(i)))
+        .find_map(|i| env.bytes(i)?.strip_prefix(name)?.strip_prefix(b"="))
 }
 
 /// Parses argv (including argv[0]) and the environment into `opts`. Environment
 /// variables set the defaults; command-line flags override them.
 pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action, ArgError<'static>> {
-    for (name, &letter) in words(ENV_NAMES).zip(ENV_LETTERS) {
+    // One pass over the environment: the first definition of each variable wins, as with
+    // getenv. Only entries starting like pidone's or the peers' variables are measured.
+    // `found[k]`: 1 + the index in env of the variable ENV_NAMES[k], 0 if there is none.
+    let mut found = [0u32; ENV_LETTERS.len()];
+    for i in 0..env.len() {
+        if !has(b"PTD", env.first_byte(i)) {
+            continue;
+        }
+        let Some(entry) = env.bytes(i) else { continue };
+        if ![&b"PIDONE_"[..], b"TINI_", b"DUMB_INIT_"].iter().any(|p| entry.starts_with(p)) {
+            continue;
+        }
+        let eq = entry.iter().position(|&c| c == b'=').unwrap_or(entry.len());
+        if let Some(slot) = words(ENV_NAMES).position(|n| n == &entry[..eq]).and_then(|k| found.get_mut(k))
+            && *slot == 0
+        {
+            *slot = i as u32 + 1;
+        }
+    }
+    // In table order: peers' variables first, pidone's over them.
+    for (&letter, &at) in ENV_LETTERS.iter().zip(&found) {
+        let Some(entry) = at.checked_sub(1).and_then(|i| env.bytes(i as usize)) else { continue };
+        let eq = entry.iter().position(|&c| c == b'=').unwrap_or(entry.len());
+        let (name, value) = (&entry[..eq], entry.get(eq + 1..).unwrap_or_default());
         // An empty variable counts as unset.
-        if let Some(value) = getenv(env, name).filter(|v| !v.is_empty()) {
-            if apply(letter, value, opts).is_none() {
-                return Err(ArgError { kind: INVALID, short: false, name, value });
-            }
+        if !value.is_empty() && apply(letter, value, opts).is_none() {
+            return Err(ArgError { kind: INVALID, short: false, name, value });
         }
     }
 
@@ -507,7 +523,7 @@ mod tests {
             b"PIDONE_GRACE=", b"PIDONE_REWRITE=", b"PIDONE_REMAP=", b"PIDONE_PDEATHSIG=", b"PIDONE_PAUSE=",
             b"TINI_VERBOSITY=", b"DUMB_INIT_SETSID=", b"PIDONE_GROUP=", b"PATH=",
         ];
-        let mut word = |next: &mut dyn FnMut(usize) -> usize| {
+        let word = |next: &mut dyn FnMut(usize) -> usize| {
             let mut w = Vec::new();
             for _ in 0..next(6) {
                 w.extend_from_slice(pieces[next(pieces.len())]);

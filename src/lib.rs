@@ -75,8 +75,12 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         Err(e) => return usage_error(e),
     };
 
-    // Orphans of pidone's tree come to pidone even when it is not PID 1.
-    if let Err(e) = sys::prctl(prctl::PR_SET_CHILD_SUBREAPER, 1) {
+    // Orphans of pidone's tree come to pidone even when it is not PID 1 (as PID 1 every
+    // orphan of the namespace does anyway).
+    let self_pid = sys::getpid();
+    if self_pid != 1
+        && let Err(e) = sys::prctl(prctl::PR_SET_CHILD_SUBREAPER, 1)
+    {
         msg::say(b"failed to become a subreaper: \x03", e.into_raw() as i64, 0, 0);
     }
     // tini's -p: the signal arrives like any other and is forwarded.
@@ -88,8 +92,7 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     // Pause mode has no command: child 0 is never reaped.
     let mut child = 0;
     if !opts.pause {
-        let path = args::getenv(env, b"PATH").unwrap_or(args::DEFAULT_PATH);
-        child = match spawn::spawn_child(argv.skip(cmd), env, path, mask) {
+        child = match spawn::spawn_child(argv.skip(cmd), env, mask) {
             Ok(pid) => pid,
             Err(e) => return fatal(b"failed to fork: \x03", e),
         };
@@ -99,7 +102,7 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));
-    supervise::Supervisor { child, opts, self_pid: sys::getpid() }.run()
+    supervise::Supervisor { child, opts, self_pid }.run()
 }
 
 fn print(text: &[u8]) -> i32 {

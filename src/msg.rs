@@ -25,6 +25,7 @@ pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
 
 /// Whether `s` contains `c`: a plain loop, because `<[u8]>::contains` brings in core's
 /// word-at-a-time memchr, 200 bytes for strings of a few bytes.
+#[allow(clippy::manual_contains)] // deliberately not `contains`: see above
 pub fn has(s: &[u8], c: u8) -> bool {
     s.iter().any(|&x| x == c)
 }

@@ -3,6 +3,7 @@
 
 use linux_raw_sys::general as g;
 
+use crate::args;
 use crate::msg::{Line, PathBuf, has};
 use crate::reap;
 use crate::sys::{self, CPath, CStrList, Errno, SigSet};
@@ -12,10 +13,10 @@ const PATH_MAX: usize = g::PATH_MAX as usize;
 
 /// Forks and execs `argv[0]` with `argv` and `env`. Returns the child's pid; the child
 /// never returns (it execs, or reports the failure and exits 126/127).
-pub fn spawn_child(argv: CStrList, env: CStrList, path: &[u8], mask: SigSet) -> Result<i32, Errno> {
+pub fn spawn_child(argv: CStrList, env: CStrList, mask: SigSet) -> Result<i32, Errno> {
     let pid = sys::fork()?;
     if pid == 0 {
-        sys::exit(exec_child(argv, env, path, mask));
+        sys::exit(exec_child(argv, env, mask));
     }
     // Also set in the parent, so the group exists before pidone forwards anything to it,
     // whichever process runs first. Fails harmlessly (EACCES) once the child has exec'd.
@@ -24,7 +25,7 @@ pub fn spawn_child(argv: CStrList, env: CStrList, path: &[u8], mask: SigSet) -> 
 }
 
 /// The child's side: returns only the exit code of a failed exec.
-fn exec_child(argv: CStrList, env: CStrList, path: &[u8], mask: SigSet) -> i32 {
+fn exec_child(argv: CStrList, env: CStrList, mask: SigSet) -> i32 {
     // Its own process group, and the terminal's foreground group if stdin is one, so
     // Ctrl-C reaches the command and not pidone. Done here, while SIGTTOU is still
     // blocked, like tini: no tty (ENOTTY) or someone else's tty (EPERM) is fine.
@@ -35,6 +36,11 @@ fn exec_child(argv: CStrList, env: CStrList, path: &[u8], mask: SigSet) -> i32 {
     let _ = sys::set_sigmask(mask);
     let Some(name) = argv.get(0).map(CPath::of) else {
         return reap::EXIT_NOT_FOUND;
+    };
+    // PATH only matters for a name without a slash.
+    let path = match has(name.bytes(), b'/') {
+        true => &[][..],
+        false => args::getenv(env, b"PATH").unwrap_or(args::DEFAULT_PATH),
     };
     let mut err = search_path(name, path, |file| sys::execve(file, argv, env));
     // execve says EACCES for a directory; say what a shell says.

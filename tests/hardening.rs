@@ -127,14 +127,17 @@ fn path_edge_cases() {
     let world = scratch_dir("hard-path-world");
     std::fs::set_permissions(&world, std::fs::Permissions::from_mode(0o755)).unwrap();
     script(&world, "pidone-here", "#!/bin/sh\necho world\n", 0o755);
-    let mut cmd = plain_command(&["pidone-here"]);
-    cmd.env("PATH", format!("{}:{}", locked.display(), world.display()));
-    as_nobody(&mut cmd);
-    let out = run(cmd, 10);
+    let nobody_pid1 = |path: String| {
+        let mut cmd = Command::new("/usr/bin/unshare");
+        cmd.args(["--user", "--pid", "--fork", "--mount-proc", "--kill-child", &bin(), "pidone-here"]);
+        cmd.env("PATH", path);
+        default_signals(&mut cmd);
+        as_nobody(&mut cmd);
+        cmd
+    };
+    let out = run(nobody_pid1(format!("{}:{}", locked.display(), world.display())), 10);
     assert_eq!((out.code(), out.stdout.as_str()), (0, "world\n"), "{}", out.stderr);
-    let mut cmd = plain_command(&["pidone-here"]);
-    cmd.env("PATH", locked.display().to_string());
-    as_nobody(&mut cmd);
+    let cmd = nobody_pid1(locked.display().to_string());
     let out = run(cmd, 10);
     assert_eq!(out.code(), 126);
     assert_eq!(out.stderr, "pidone: exec pidone-here: Permission denied\n");
@@ -174,8 +177,9 @@ fn in_pids_cgroup(cmd: &mut Command, max: u32) -> std::path::PathBuf {
 
 #[test]
 fn fork_failure_is_reported_and_exits_125() {
-    let mut cmd = plain_command(&["/bin/true"]);
-    let dir = in_pids_cgroup(&mut cmd, 1);
+    // Room for unshare and pidone (and qemu-user's own thread), not for pidone's child.
+    let mut cmd = pid1_command(&["/bin/true"]);
+    let dir = in_pids_cgroup(&mut cmd, if foreign() { 3 } else { 2 });
     let out = run(cmd, 10);
     let _ = std::fs::remove_dir(&dir);
     assert_eq!(out.code(), 125);
@@ -202,6 +206,7 @@ fn without_proc_as_pid_1_everything_still_works() {
 
 #[test]
 fn without_proc_and_not_pid_1_the_process_group_is_the_fallback() {
+    native_only!("qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans");
     // /proc hidden under a tmpfs in a private mount namespace; pidone is not PID 1.
     let dir = scratch_dir("hard-noproc");
     let file = dir.join("log");
@@ -313,15 +318,12 @@ fn sigterm_before_the_command_has_execd_still_reaches_it() {
         let mut cmd = pid1_command(&["/bin/sleep", "30"]);
         cmd.stdout(std::process::Stdio::null());
         let s = Session::start(cmd);
-        // As soon as pidone has blocked signals (before that, the kernel itself drops a
-        // SIGTERM for a PID 1 with no handler), maybe before its child has exec'd.
+        // As soon as pidone has forked, maybe before its child has exec'd. (pidone blocks
+        // signals before it forks; before that the kernel itself drops a SIGTERM for a
+        // PID 1 with no handler.)
         let pid = s.pidone_pid();
-        wait_for("pidone to block signals", 10, || {
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-            let blocked = status.lines().find_map(|l| l.strip_prefix("SigBlk:")).map(|v| v.trim().to_string());
-            let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-            blocked.is_some_and(|b| b != "0000000000000000") || wchan.contains("sigtimedwait")
-        });
+        let children = format!("/proc/{pid}/task/{pid}/children");
+        wait_for("pidone to fork", 10, || std::fs::read_to_string(&children).is_ok_and(|c| !c.trim().is_empty()));
         kill(pid, libc::SIGTERM);
         assert_eq!(s.finish(10).code(), 143);
     }
@@ -346,6 +348,7 @@ fn runs_as_nobody_as_pid_1_and_not() {
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert!(out.stdout.starts_with("zombies 0 alive 0 "), "{}", out.stdout);
     // Not PID 1: subreaper and shutdown of its own tree only, next to nobody's other work.
+    native_only!("qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans");
     let mut unrelated = Command::new("/bin/sleep");
     unrelated.arg("60");
     as_nobody(&mut unrelated);

@@ -21,6 +21,27 @@ pub fn bin() -> String {
 
 pub const PYTHON: &str = "/usr/bin/python3";
 
+/// Whether the binary under test is for another architecture, run by qemu-user through
+/// binfmt_misc (scripts/binfmt). A few things qemu-user 7.2 does not emulate faithfully
+/// are then tested natively only; each such test says why.
+pub fn foreign() -> bool {
+    // e_machine of the ELF header against the one of the test itself (x86_64: 62).
+    let elf = std::fs::read(bin()).unwrap();
+    let own = std::fs::read("/proc/self/exe").unwrap();
+    elf.get(18..20) != own.get(18..20) && elf.get(18..20) != Some(&[3, 0][..])
+}
+
+/// Skips the calling test for a foreign binary, saying why.
+#[macro_export]
+macro_rules! native_only {
+    ($why:expr) => {
+        if common::foreign() {
+            eprintln!("native only: {}", $why);
+            return;
+        }
+    };
+}
+
 /// A helper script from tests/helpers.
 pub fn helper(name: &str) -> String {
     format!("{}/tests/helpers/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -243,6 +264,11 @@ impl Session {
         let stdout = self.stdout_rest.lock().unwrap().clone();
         Outcome { status, stdout, stderr: self.stderr() }
     }
+}
+
+/// The command's pid from a `-v` log.
+pub fn spawned_pid(log: &str) -> i32 {
+    log.lines().find_map(|l| l.strip_prefix("pidone: spawned ")).and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{log}"))
 }
 
 pub fn kill(pid: i32, sig: i32) {

@@ -1,0 +1,162 @@
+"""Measures pidone and its peers in one run; prints a Markdown table.
+
+Every figure is measured here, now; nothing is copied from elsewhere. Timing figures are
+medians over interleaved runs, because absolute times on a shared machine are noisy and
+ratios within one run are not.
+"""
+import os, signal, statistics, subprocess, sys, tempfile, time, glob
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HELPERS = os.path.join(ROOT, "tests", "helpers")
+PY = "/usr/bin/python3"
+TRUE = "/bin/true"
+
+INITS = [
+    ("pidone", [os.path.join(ROOT, "target/release/pidone"), "--"]),
+    ("tini", ["/usr/bin/tini-static", "-s", "--"]),
+    ("catatonit", ["/usr/bin/catatonit", "--"]),
+    ("dumb-init", ["/usr/bin/dumb-init", "--"]),
+]
+
+
+def pid1(cmd, **kw):
+    """Starts cmd as PID 1 of a new PID namespace; returns (popen, host pid of the init)."""
+    p = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"] + cmd, **kw)
+    for _ in range(500):
+        try:
+            kids = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
+        except OSError:
+            kids = []
+        if kids and not os.readlink("/proc/%s/exe" % kids[0]).endswith("unshare"):
+            return p, int(kids[0])
+        time.sleep(0.01)
+    raise RuntimeError("init did not start: %r" % cmd)
+
+
+def static(path):
+    out = subprocess.run(["readelf", "-l", path], capture_output=True, text=True).stdout
+    return "INTERP" not in out and "DYNAMIC" not in out
+
+
+def instructions(cmd):
+    """User-space instructions of the init's processes (callgrind totals) to run /bin/true."""
+    d = tempfile.mkdtemp()
+    subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=%s/cg.%%p" % d] + cmd + [TRUE],
+                   capture_output=True, check=True)
+    total = 0
+    for f in glob.glob(d + "/cg.*"):
+        for line in open(f):
+            if line.startswith("totals:") or line.startswith("summary:"):
+                total += int(line.split()[1])
+                break
+    return total
+
+
+def status_field(pid, name):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
+
+
+def idle(cmd, seconds):
+    """VmRSS (KiB) of the init as PID 1 while its command sleeps, and its context switches
+    (wake-ups) over `seconds`."""
+    p, pid = pid1(cmd + ["/bin/sleep", "1000"])
+    time.sleep(1)
+    rss = status_field(pid, "VmRSS")
+    switches = lambda: status_field(pid, "voluntary_ctxt_switches") + status_field(pid, "nonvoluntary_ctxt_switches")
+    before = switches()
+    time.sleep(seconds)
+    woke = switches() - before
+    p.kill()
+    p.wait()
+    return rss, woke
+
+
+def spawn_wait(argv):
+    t = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, os.environ)
+    os.waitpid(pid, 0)
+    return time.perf_counter() - t
+
+
+def wall_times(rounds):
+    """Median wall time of `INIT -- true` and of bare `true`, interleaved."""
+    runs = {"true": []}
+    runs.update({name: [] for name, _ in INITS})
+    for _ in range(rounds):
+        runs["true"].append(spawn_wait([TRUE]))
+        for name, cmd in INITS:
+            runs[name].append(spawn_wait(cmd + [TRUE]))
+    return {k: statistics.median(v) for k, v in runs.items()}
+
+
+def orphans(cmd, n=3000, repeat=3):
+    """Median milliseconds until n orphans exiting at once are all reaped (orphans.py)."""
+    ms = []
+    for _ in range(repeat):
+        out = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"] + cmd +
+                             [PY, os.path.join(HELPERS, "orphans.py"), str(n)],
+                             capture_output=True, text=True, timeout=120).stdout.split()
+        if out[:4] != ["zombies", "0", "alive", "0"]:
+            return None
+        ms.append(int(out[5]))
+    return statistics.median(ms)
+
+
+def forwarding(cmd, n=50000):
+    """Real-time signals sent to the init per second, forwarded to a command that counts
+    them; None when not all arrive (or none do)."""
+    sig, end = signal.SIGRTMIN + 1, signal.SIGRTMIN + 6
+    p, pid = pid1(cmd + [PY, os.path.join(HELPERS, "rtcount.py"), str(int(sig)), str(int(end))],
+                  stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    start = time.perf_counter()
+    sent = 0
+    while sent < n:
+        try:
+            os.kill(pid, sig)
+            sent += 1
+        except BlockingIOError:
+            time.sleep(0.001)  # the real-time queue is full: this one was not sent
+    os.kill(pid, end)
+    import select
+    ready, _, _ = select.select([p.stdout], [], [], 30)
+    got = int(p.stdout.readline()) if ready else 0
+    took = time.perf_counter() - start
+    p.kill()
+    p.wait()
+    return (sent / took if got == sent else None), got, sent
+
+
+def main():
+    rows = []
+    walls = wall_times(int(os.environ.get("BENCH_ROUNDS", "300")))
+    for name, cmd in INITS:
+        size = os.stat(cmd[0]).st_size
+        rss, woke = idle(cmd, int(os.environ.get("BENCH_IDLE_SECONDS", "10")))
+        rate, got, sent = forwarding(cmd)
+        rows.append([
+            name,
+            "{:,}".format(size),
+            "yes" if static(cmd[0]) else "no",
+            "{:,}".format(instructions(cmd)),
+            str(rss),
+            str(woke),
+            "%.2f" % (walls[name] / walls["true"]),
+            str(orphans(cmd) or "failed"),
+            "{:,.0f} ({:,}/{:,})".format(rate, got, sent) if rate else "lost: {:,} of {:,} arrived".format(got, sent),
+        ])
+    head = ["init", "size (bytes)", "static, no interpreter", "user instructions for `-- /bin/true`",
+            "idle RSS as PID 1 (KiB)", "wake-ups idle 10 s", "wall time vs bare `true`",
+            "3000 orphans reaped (ms)", "signals forwarded per second (received/sent)"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    print()
+    print("bare `true`: median %.3f ms over interleaved runs" % (walls["true"] * 1000))
+
+
+if __name__ == "__main__":
+    main()
