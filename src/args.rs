@@ -119,9 +119,7 @@ pub fn words(table: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
 /// with getenv.
 pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
-    (0..env.len())
-        .filter(|&i| name.first() == Some(&env.first_byte(i)))
-        .find_map(|i| env.bytes(i)?.strip_prefix(name)?.strip_prefix(b"="))
+    (0..env.len()).filter(|&i| env.starts_with(i, name)).find_map(|i| env.bytes(i)?.strip_prefix(name)?.strip_prefix(b"="))
 }
 
 /// Parses argv (including argv[0]) and the environment into `opts`. Environment
@@ -132,13 +130,16 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
     // `found[k]`: 1 + the index in env of the variable ENV_NAMES[k], 0 if there is none.
     let mut found = [0u32; ENV_LETTERS.len()];
     for i in 0..env.len() {
-        if !has(b"PTD", env.first_byte(i)) {
+        let prefix: &[u8] = match env.first_byte(i) {
+            b'P' => b"PIDONE_",
+            b'T' => b"TINI_",
+            b'D' => b"DUMB_INIT_",
+            _ => continue,
+        };
+        if !env.starts_with(i, prefix) {
             continue;
         }
         let Some(entry) = env.bytes(i) else { continue };
-        if ![&b"PIDONE_"[..], b"TINI_", b"DUMB_INIT_"].iter().any(|p| entry.starts_with(p)) {
-            continue;
-        }
         let eq = entry.iter().position(|&c| c == b'=').unwrap_or(entry.len());
         if let Some(slot) = words(ENV_NAMES).position(|n| n == &entry[..eq]).and_then(|k| found.get_mut(k))
             && *slot == 0

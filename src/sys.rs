@@ -73,15 +73,28 @@ impl CStrList {
         self.len == 0
     }
 
-    /// The first byte of entry `i` (0 past the end or for an empty string), without
-    /// measuring the whole string: scanning a large environment stays cheap.
+    /// The first byte of entry `i` (0 for an empty one or past the end).
     pub fn first_byte(&self, i: usize) -> u8 {
         if i >= self.len {
             return 0;
         }
-        // SAFETY: `i < len`, so the slot holds a pointer to a NUL-terminated string, whose
-        // first byte (at worst the NUL) is readable.
+        // SAFETY: `i < len`: a NUL-terminated string, whose first byte (at worst the NUL)
+        // is readable.
         unsafe { (*self.ptr.add(i)).cast::<u8>().read() }
+    }
+
+    /// Whether entry `i` starts with `prefix` (which holds no NUL), found without
+    /// measuring the whole string: scanning a large environment stays cheap.
+    pub fn starts_with(&self, i: usize, prefix: &[u8]) -> bool {
+        if i >= self.len {
+            return false;
+        }
+        // SAFETY: `i < len`, so the slot holds a pointer to a NUL-terminated string.
+        let s = unsafe { *self.ptr.add(i) }.cast::<u8>();
+        // SAFETY: the comparison stops at the first byte that differs from `prefix`, at
+        // the latest at the NUL, which `prefix` does not contain: no byte past the string
+        // is read.
+        prefix.iter().enumerate().all(|(k, &c)| unsafe { s.add(k).read() } == c)
     }
 }
 
