@@ -162,6 +162,13 @@ def main():
         print("| " + " | ".join(r) + " |")
     print()
     print("bare `true`: median %.3f ms over interleaved runs" % (walls["true"] * 1000))
+    dist = sorted(glob.glob(os.path.join(ROOT, "dist", "pidone-*")))
+    if dist:
+        print()
+        print("| pidone binary | size (bytes) | static, no interpreter |")
+        print("|---|---|---|")
+        for f in dist:
+            print("| %s | {:,} | %s |".format(os.stat(f).st_size) % (os.path.basename(f), "yes" if static(f) else "no"))
 
 
 if __name__ == "__main__":
