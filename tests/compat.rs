@@ -109,34 +109,17 @@ fn license_flags() {
     }
 }
 
-/// Whether SIGTERM sent to pidone reaches a grandchild in the command's process group.
-fn group_gets_term(args: &[&str], env: &[(&str, &str)]) -> bool {
-    let script = "trap '' TERM; /usr/bin/python3 -c \"import signal,sys,time
-def h(*a): print('grandchild got TERM', flush=True); sys.exit(0)
-signal.signal(signal.SIGTERM, h); print('ready', flush=True); time.sleep(3)\"; exit 7";
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["/bin/sh", "-c", script]);
-    let mut cmd = pid1_command(&all);
-    cmd.envs(env.iter().copied());
-    let s = Session::start(cmd);
-    assert_eq!(s.line(10), "ready");
-    s.signal(libc::SIGTERM);
-    let got = s.try_line(1500).as_deref() == Some("grandchild got TERM");
-    assert_eq!(s.finish(20).code(), 7);
-    got
-}
-
 #[test]
 fn group_forwarding_switches_and_their_precedence() {
-    assert!(group_gets_term(&[], &[("TINI_KILL_PROCESS_GROUP", "1")]));
-    assert!(group_gets_term(&[], &[("PIDONE_GROUP", "1")]));
-    assert!(group_gets_term(&[], &[("DUMB_INIT_SETSID", "1")]));
-    assert!(!group_gets_term(&[], &[("DUMB_INIT_SETSID", "0")]));
+    assert!(term_reaches_grandchild(&[], &[("TINI_KILL_PROCESS_GROUP", "1")]));
+    assert!(term_reaches_grandchild(&[], &[("PIDONE_GROUP", "1")]));
+    assert!(term_reaches_grandchild(&[], &[("DUMB_INIT_SETSID", "1")]));
+    assert!(!term_reaches_grandchild(&[], &[("DUMB_INIT_SETSID", "0")]));
     // pidone's variable beats the peers'; a flag beats both.
-    assert!(!group_gets_term(&[], &[("TINI_KILL_PROCESS_GROUP", "1"), ("PIDONE_GROUP", "0")]));
-    assert!(group_gets_term(&["-g"], &[("PIDONE_GROUP", "0")]));
-    assert!(!group_gets_term(&["--single-child"], &[("PIDONE_GROUP", "1")]));
-    assert!(!group_gets_term(&["-c"], &[("DUMB_INIT_SETSID", "1")]));
+    assert!(!term_reaches_grandchild(&[], &[("TINI_KILL_PROCESS_GROUP", "1"), ("PIDONE_GROUP", "0")]));
+    assert!(term_reaches_grandchild(&["-g"], &[("PIDONE_GROUP", "0")]));
+    assert!(!term_reaches_grandchild(&["--single-child"], &[("PIDONE_GROUP", "1")]));
+    assert!(!term_reaches_grandchild(&["-c"], &[("DUMB_INIT_SETSID", "1")]));
 }
 
 // ---- dumb-init ----

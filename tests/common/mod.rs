@@ -266,6 +266,25 @@ impl Session {
     }
 }
 
+/// Runs pidone as PID 1 with `flags` and `env` around a shell that ignores SIGTERM and runs
+/// a Python grandchild in the same process group, sends pidone SIGTERM, and says whether
+/// the grandchild saw it (which takes group forwarding).
+pub fn term_reaches_grandchild(flags: &[&str], env: &[(&str, &str)]) -> bool {
+    let script = "trap '' TERM; /usr/bin/python3 -c \"import signal,sys,time
+def h(*a): print('grandchild got TERM', flush=True); sys.exit(0)
+signal.signal(signal.SIGTERM, h); print('ready', flush=True); time.sleep(3)\"; exit 7";
+    let mut args: Vec<&str> = flags.to_vec();
+    args.extend(["/bin/sh", "-c", script]);
+    let mut cmd = pid1_command(&args);
+    cmd.envs(env.iter().copied());
+    let s = Session::start(cmd);
+    assert_eq!(s.line(10), "ready");
+    s.signal(libc::SIGTERM);
+    let got = s.try_line(1500).as_deref() == Some("grandchild got TERM");
+    assert_eq!(s.finish(20).code(), 7);
+    got
+}
+
 /// The command's pid from a `-v` log.
 pub fn spawned_pid(log: &str) -> i32 {
     log.lines().find_map(|l| l.strip_prefix("pidone: spawned ")).and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{log}"))
