@@ -3,7 +3,6 @@
 //! It runs the command as a child, forwards every signal it receives to it, reaps every
 //! zombie, and when the command ends it stops everything else (SIGTERM, a grace period,
 //! SIGKILL) before exiting with the command's status. `run` is the table of contents.
-
 //!
 //! The library holds everything but the entry point (src/main.rs), so that the pure logic
 //! is unit-tested on the host with std while the binary stays libc-free.

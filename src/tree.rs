@@ -11,15 +11,13 @@ use crate::sys::{self, Errno};
 /// their ancestors die they are reparented to pidone (a subreaper) and found next pass.
 const MAX_DEPTH: u32 = 32;
 
-/// Sends each of `sigs`, in order, to every descendant of `pid`. Returns how many
-/// processes were signalled; an error when /proc cannot be read at all.
-pub fn signal_descendants(pid: i32, sigs: &[u32]) -> Result<usize, Errno> {
-    let mut count = 0;
-    walk(pid, sigs, MAX_DEPTH, &mut count)?;
-    Ok(count)
+/// Sends each of `sigs`, in order, to every descendant of `pid`; an error when /proc
+/// cannot be read at all.
+pub fn signal_descendants(pid: i32, sigs: &[u32]) -> Result<(), Errno> {
+    walk(pid, sigs, MAX_DEPTH)
 }
 
-fn walk(pid: i32, sigs: &[u32], depth: u32, count: &mut usize) -> Result<(), Errno> {
+fn walk(pid: i32, sigs: &[u32], depth: u32) -> Result<(), Errno> {
     let mut path = PathBuf::<48>::new();
     path.push(b"/proc/").num(pid as u64).push(b"/task");
     let dir = sys::open(path.cpath().ok_or(Errno::ENAMETOOLONG)?, g::O_RDONLY | g::O_DIRECTORY)?;
@@ -39,12 +37,13 @@ fn walk(pid: i32, sigs: &[u32], depth: u32, count: &mut usize) -> Result<(), Err
                     if c.is_ascii_digit() {
                         child = child.wrapping_mul(10).wrapping_add((c - b'0') as i32);
                     } else if child > 0 {
+                        // Its descendants first: signalled first, a parent could exit
+                        // and hand them to pidone before this walk reached them.
+                        if depth > 0 {
+                            let _ = walk(child, sigs, depth - 1);
+                        }
                         for &sig in sigs {
                             let _ = sys::kill(child, sig);
-                        }
-                        *count += 1;
-                        if depth > 0 {
-                            let _ = walk(child, sigs, depth - 1, count);
                         }
                         child = 0;
                     }
