@@ -82,12 +82,14 @@ fn tini_verbosity_flags_and_variable() {
 
 #[test]
 fn tini_warn_on_reap_reports_zombies_only() {
-    let out = pid1(&["-w", "/bin/sh", "-c", "(/bin/sleep 0.1 &); sleep 0.4"]);
+    // The shell waits until its orphan is gone (reaped by pidone), so it exits 0 for sure.
+    let wait_orphan = "(/bin/sleep 0.1 &); while pgrep -x sleep >/dev/null; do sleep 0.05; done";
+    let out = pid1(&["-w", "/bin/sh", "-c", wait_orphan]);
     assert_eq!(out.code(), 0);
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", out.stderr);
     assert!(lines[0].starts_with("pidone: reaped ") && lines[0].ends_with(": exited 0"), "{}", out.stderr);
-    let mut cmd = pid1_command(&["/bin/sh", "-c", "(/bin/sleep 0.1 &); sleep 0.4"]);
+    let mut cmd = pid1_command(&["/bin/sh", "-c", wait_orphan]);
     cmd.env("PIDONE_WARN_REAP", "1");
     assert_eq!(run(cmd, 30).stderr.lines().count(), 1);
 }

@@ -147,6 +147,15 @@ impl Container {
     fn zombies(&self) -> usize {
         self.exec(&["/bin/busybox", "ps", "-o", "stat"]).lines().filter(|l| l.trim_start().starts_with('Z')).count()
     }
+
+    /// Waits until no `busybox sleep 0.1` (the orphans these tests leave) is still running,
+    /// so that a zombie count means something.
+    fn orphans_exited(&self) {
+        wait_for("the orphans to exit", 60, || {
+            let ps = self.exec(&["/bin/busybox", "ps", "-o", "stat,args"]);
+            !ps.lines().any(|l| !l.trim_start().starts_with('Z') && l.ends_with("sleep 0.1"))
+        });
+    }
 }
 
 impl Drop for Container {
@@ -244,7 +253,8 @@ fn orphans_scenario(eng: &'static str) {
     let script = "for i in $(/bin/busybox seq 30); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
     let with = Container::start(eng, "orphans", &[&img, "/bin/busybox", "sh", "-c", script]);
     let without = Container::start(eng, "orphans-base", &["--entrypoint", "/bin/busybox", &img, "sh", "-c", script]);
-    std::thread::sleep(Duration::from_millis(1500));
+    with.orphans_exited();
+    without.orphans_exited();
     let (z, base) = (with.zombies(), without.zombies());
     eprintln!("{eng} orphans: {z} zombies under pidone, {base} without");
     assert_eq!(z, 0);
@@ -306,7 +316,7 @@ fn docker_as_nobody_with_a_read_only_root() {
     let img = image("docker");
     let script = "for i in $(/bin/busybox seq 10); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
     let c = Container::start("docker", "nobody", &["--user", "65534:65534", "--read-only", &img, "/bin/busybox", "sh", "-c", script]);
-    std::thread::sleep(Duration::from_millis(1000));
+    c.orphans_exited();
     assert_eq!(c.exec(&["/bin/busybox", "id", "-u"]), "65534");
     assert_eq!(c.zombies(), 0);
     c.stop(10);
@@ -349,7 +359,7 @@ fn docker_init_path_makes_pidone_the_init_for_any_image() {
     wait_for("running", 30, || c.exec(&["/bin/busybox", "true"]).is_empty());
     assert!(c.exec(&["/bin/busybox", "cat", "/proc/1/cmdline"]).starts_with("/sbin/docker-init"));
     assert!(c.exec(&["/sbin/docker-init", "--version"]).starts_with("pidone "));
-    std::thread::sleep(Duration::from_millis(1000));
+    c.orphans_exited();
     assert_eq!(c.zombies(), 0);
     let took = c.stop(10);
     eprintln!("docker run --init stop: {took:?}");
@@ -369,7 +379,7 @@ fn podman_init_path_and_entrypoint() {
     wait_for("running", 30, || c.exec(&["/bin/busybox", "true"]).is_empty());
     let init_exe = c.exec(&["/bin/busybox", "readlink", "/proc/1/exe"]);
     assert!(c.exec(&[&init_exe, "--version"]).starts_with("pidone "), "PID 1 is {init_exe}");
-    std::thread::sleep(Duration::from_millis(1000));
+    c.orphans_exited();
     assert_eq!(c.zombies(), 0);
     c.stop(10);
     assert_eq!(c.exit_code(), 143);
@@ -400,7 +410,7 @@ fn pod_with_a_shared_pid_namespace() {
     let script = "for i in $(/bin/busybox seq 10); do (/bin/busybox sleep 0.1 &); done; \
                   /bin/busybox sleep 500 & exec /bin/busybox sleep 1000";
     let app = Container::start("docker", "app", &["--pid", &pid, &img, "/bin/busybox", "sh", "-c", script]);
-    std::thread::sleep(Duration::from_millis(1500));
+    app.orphans_exited();
     // The app's pidone reaped its orphans as a subreaper: no zombie in the shared namespace.
     assert_eq!(app.zombies(), 0);
     // Two pidones in one namespace: the pod's PID 1 and the app's.
