@@ -48,7 +48,7 @@ impl Supervisor {
                 // After SIGKILL only children can be waited for; as PID 1 the rest dies
                 // with pidone anyway.
                 let now = sys::monotonic_ms();
-                if (!left && (kills > 0 || !self.pid1() || sys::kill(-1, 0).is_err()))
+                if (!left && (kills > 0 || !self.neighbours_left()))
                     || (kills == KILL_ROUNDS && now >= deadline)
                 {
                     if left {
@@ -87,7 +87,7 @@ impl Supervisor {
                 code = self.opts.remapped(ended.exit_code());
                 self.log(b"command \x01 ended; exit code \x01", self.child as i64, code as i64, 0);
                 // Nothing to stop unless pidone has children (or, as PID 1, neighbours).
-                if self.opts.grace_ms > 0 && (left || (self.pid1() && sys::kill(-1, 0).is_ok())) {
+                if self.opts.grace_ms > 0 && (left || self.neighbours_left()) {
                     self.log(b"shutdown: SIGTERM to the rest, grace \x01 ms", self.opts.grace_ms as i64, 0, 0);
                     // SIGCONT too: a stopped process would otherwise sleep through SIGTERM.
                     self.signal_rest(&[g::SIGTERM, g::SIGCONT]);
@@ -111,6 +111,12 @@ impl Supervisor {
 
     fn pid1(&self) -> bool {
         self.self_pid == 1
+    }
+
+    /// As PID 1: whether processes that are not pidone's children (they joined the
+    /// namespace from outside, say with `docker exec`) are still there.
+    fn neighbours_left(&self) -> bool {
+        self.pid1() && sys::kill(-1, 0).is_ok()
     }
 
     /// Passes a received signal on (rewritten with -r): to the command, or its process
