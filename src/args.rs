@@ -5,7 +5,7 @@
 //! Every option is known by its letter; long names and environment variables map to it
 //! through pairs of tables: space-separated names, and the letter of each in order.
 
-use crate::msg::has;
+use crate::msg::{copy, has};
 use crate::signals::{self, parse_u32};
 use crate::sys::CStrList;
 
@@ -271,8 +271,8 @@ pub fn parse_seconds(s: &[u8]) -> Option<u64> {
         None => (s, &b"0"[..]),
     };
     let mut ms = [b'0'; 3];
-    ms.get_mut(..frac.len())?.copy_from_slice(frac);
-    if frac.is_empty() {
+    copy(&mut ms, frac);
+    if frac.is_empty() || frac.len() > ms.len() {
         return None;
     }
     (parse_u32(whole)? as u64).checked_mul(1000)?.checked_add(parse_u32(&ms)? as u64)

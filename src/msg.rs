@@ -30,6 +30,14 @@ pub fn has(s: &[u8], c: u8) -> bool {
     s.iter().any(|&x| x == c)
 }
 
+/// Copies `src` into the start of `dst` byte by byte. `copy_from_slice` tail-calls memcpy
+/// through the GOT, which would cost the binary a writable segment.
+pub fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = s;
+    }
+}
+
 /// The decimal digits of a number.
 pub struct Num {
     digits: [u8; 20],
@@ -178,7 +186,7 @@ impl<const N: usize> PathBuf<N> {
     pub fn push(&mut self, s: &[u8]) -> &mut Self {
         self.len = match self.buf.get_mut(self.len..self.len + s.len()) {
             Some(dst) => {
-                dst.copy_from_slice(s);
+                copy(dst, s);
                 self.len + s.len()
             }
             None => N,
