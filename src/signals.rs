@@ -6,18 +6,24 @@ use crate::args::words;
 use crate::sys::SigSet;
 
 /// The names of signals 1..=31 in order, without the `SIG` prefix, then the aliases the
-/// C library and `kill -l` accept (numbered in `ALIASES`). Space-separated: one byte
-/// string serves both `parse` and `name`. The generic Linux numbering of x86, ARM and
-/// RISC-V; a unit test checks it against `linux_raw_sys`.
+/// C library and `kill -l` accept and the two real-time names (numbered in `AFTER_31`).
+/// Space-separated: one byte string serves both `parse` and `name`. The generic Linux
+/// numbering of x86, ARM and RISC-V; a unit test checks it against `linux_raw_sys`.
 const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
-STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT POLL CLD";
-const ALIASES: [u8; 3] = [g::SIGABRT as u8, g::SIGIO as u8, g::SIGCHLD as u8];
+STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT POLL CLD \
+RTMIN RTMAX";
+const AFTER_31: [u8; 5] = [g::SIGABRT as u8, g::SIGIO as u8, g::SIGCHLD as u8, RTMIN as u8, MAX as u8];
 
 /// The highest signal number (`_NSIG`): 64 on every architecture pidone builds for.
 pub const MAX: u32 = g::_NSIG;
 /// `SIGRTMIN` as programs see it. The kernel's first real-time signal is 32, but glibc and
 /// musl keep 32 and 33 for themselves, so `kill -l`, tini and dumb-init call 34 RTMIN.
 pub const RTMIN: u32 = g::SIGRTMIN + 2;
+
+/// The signal number of word `i` of `NAMES`.
+fn number(i: usize) -> u32 {
+    AFTER_31.get(i.wrapping_sub(31)).map_or(i as u32 + 1, |&n| n as u32)
+}
 
 /// Signals the CPU raises for a fault in pidone itself. They stay unblocked so that a real
 /// fault kills pidone instead of looping (blocking them makes the kernel force them anyway).
@@ -48,41 +54,30 @@ pub fn parse(s: &[u8]) -> Option<u32> {
     }
     let s: &[u8] = upper;
     let s = s.strip_prefix(b"SIG").unwrap_or(s);
-    // A number, as given or as pidone prints signals without a name (SIG32); a name or
-    // an alias; or RTMIN+n / RTMAX-n.
-    let sig = if let Some(n) = parse_u32(s) {
-        n
-    } else if let Some(i) = words(NAMES).position(|n| n == s) {
-        ALIASES.get(i.wrapping_sub(31)).map_or(i as u32 + 1, |&a| a as u32)
-    } else {
-        let (base, rest) = match s.strip_prefix(b"RTMIN") {
-            Some(rest) => (RTMIN, rest),
-            None => (MAX, s.strip_prefix(b"RTMAX")?),
-        };
-        let sig = match rest {
-            [] => base,
-            [b'+', n @ ..] => base.checked_add(parse_u32(n)?)?,
-            [b'-', n @ ..] => base.checked_sub(parse_u32(n)?)?,
-            _ => return None,
-        };
-        // RTMIN-1 or RTMAX+1 would leave the real-time range.
-        if sig < RTMIN {
+    // A number, as given or as pidone prints signals without a name (SIG32), or a name,
+    // which RTMIN and RTMAX may follow with `+n` or `-n`.
+    let at = s.iter().position(|&c| c == b'+' || c == b'-').unwrap_or(s.len());
+    let (word, offset) = s.split_at(at);
+    let mut sig = match parse_u32(word) {
+        Some(n) if offset.is_empty() => n,
+        Some(_) => return None,
+        None => number(words(NAMES).position(|n| n == word)?),
+    };
+    if let [sign, n @ ..] = offset {
+        let (base, n) = (sig, parse_u32(n)?.min(MAX));
+        sig = if *sign == b'+' { base + n } else { base.saturating_sub(n) };
+        // Only real-time names take an offset, which must stay in the real-time range.
+        if base.min(sig) < RTMIN {
             return None;
         }
-        sig
-    };
+    }
     (1..=MAX).contains(&sig).then_some(sig)
 }
 
 /// The name of `sig` without `SIG` when it has one of its own: `TERM`, `RTMIN`, `RTMAX`.
 /// (`Line::sig` spells the others as `RTMIN+n` or the bare number.)
 pub fn name(sig: u32) -> Option<&'static [u8]> {
-    match sig {
-        RTMIN => Some(b"RTMIN"),
-        MAX => Some(b"RTMAX"),
-        1..=31 => words(NAMES).nth(sig as usize - 1),
-        _ => None,
-    }
+    words(NAMES).enumerate().find_map(|(i, n)| (number(i) == sig).then_some(n))
 }
 
 /// A plain decimal number: digits only, no sign, no overflow.
@@ -135,7 +130,7 @@ mod tests {
             (g::SIGPWR, "PWR"),
             (g::SIGSYS, "SYS"),
         ];
-        assert_eq!(words(NAMES).count(), expect.len() + ALIASES.len());
+        assert_eq!(words(NAMES).count(), expect.len() + AFTER_31.len());
         for (sig, n) in expect {
             assert_eq!(name(sig), Some(n.as_bytes()), "signal {sig}");
             assert_eq!(parse(n.as_bytes()), Some(sig));
@@ -161,7 +156,8 @@ mod tests {
         assert_eq!(parse(b"RTMAX"), Some(64));
         assert_eq!(parse(b"RTMAX-1"), Some(63));
         assert_eq!(parse(b"RTMAX-30"), Some(34));
-        for bad in [&b"RTMIN+31"[..], b"RTMAX-31", b"RTMIN-1", b"RTMAX+1", b"RTMIN+", b"RTMIN+x", b"RTMIN1"] {
+        for bad in [&b"RTMIN+31"[..], b"RTMAX-31", b"RTMIN-1", b"RTMAX+1", b"RTMIN+", b"RTMIN+x", b"RTMIN1",
+            b"TERM+20", b"HUP+33", b"KILL-1", b"34+1", b"RTMIN+-1", b"RTMIN+4294967295"] {
             assert_eq!(parse(bad), None, "{:?}", std::str::from_utf8(bad));
         }
     }
