@@ -62,32 +62,54 @@ impl Num {
     }
 }
 
-/// One line for stderr, starting with `pidone: `. Pieces are appended with `push`,
-/// `num`, `sig` and `errno`; `send` writes it. A line longer than the buffer is written
-/// in several parts rather than cut.
-pub struct Line {
-    buf: [u8; 200],
+/// Bytes built in a fixed buffer of PATH_MAX bytes: a line for stderr (`Line`) or a path
+/// (`PathBuf`). Pieces are appended with `push`, `num`, `sig` and `errno`. When the buffer
+/// is full, a line is written out in parts rather than cut, while a path is spoilt: a
+/// push that does not fit makes `cpath` refuse it. One type serves both, so the binary
+/// carries one copy of the code.
+pub struct Buf {
+    buf: [u8; PATH_MAX],
     len: usize,
+    /// Where a full buffer goes to make room: stderr for a line, -1 for a path.
+    fd: i32,
 }
 
-impl Default for Line {
+pub type Line = Buf;
+pub type PathBuf = Buf;
+
+const PATH_MAX: usize = linux_raw_sys::general::PATH_MAX as usize;
+
+impl Default for Buf {
     fn default() -> Self {
-        Self::new()
+        Self::path()
     }
 }
 
-impl Line {
-    #[inline(never)]
+impl Buf {
+    /// A line for stderr, starting with `pidone: `.
     pub fn new() -> Self {
-        let mut line = Line { buf: [0; 200], len: 0 };
+        let mut line = Buf { buf: [0; PATH_MAX], len: 0, fd: 2 };
         line.push(b"pidone: ");
         line
+    }
+
+    /// An empty path.
+    pub fn path() -> Self {
+        Buf { buf: [0; PATH_MAX], len: 0, fd: -1 }
+    }
+
+    pub fn clear(&mut self) -> &mut Self {
+        self.len = 0;
+        self
     }
 
     #[inline(never)]
     pub fn push(&mut self, s: &[u8]) -> &mut Self {
         for &c in s {
-            if self.len == self.buf.len() {
+            if self.len == PATH_MAX {
+                if self.fd < 0 {
+                    break;
+                }
                 self.flush();
             }
             self.buf[self.len] = c;
@@ -130,8 +152,14 @@ impl Line {
     }
 
     fn flush(&mut self) {
-        sys::write(2, self.as_bytes());
+        sys::write(self.fd, self.as_bytes());
         self.len = 0;
+    }
+
+    /// The path with its NUL, or `None` when it did not fit.
+    pub fn cpath(&mut self) -> Option<CPath<'_>> {
+        *self.buf.get_mut(self.len)? = 0;
+        CPath::new(&self.buf[..=self.len])
     }
 }
 
@@ -158,51 +186,6 @@ pub fn say(fmt: &[u8], a: i64, b: i64, c: i64) {
         };
     }
     line.send();
-}
-
-/// A NUL-terminated path built in a fixed buffer. A push that does not fit marks it
-/// overflowed, and `cpath` then refuses it.
-pub struct PathBuf<const N: usize> {
-    buf: [u8; N],
-    len: usize,
-}
-
-impl<const N: usize> Default for PathBuf<N> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const N: usize> PathBuf<N> {
-    pub fn new() -> Self {
-        PathBuf { buf: [0; N], len: 0 }
-    }
-
-    pub fn clear(&mut self) -> &mut Self {
-        self.len = 0;
-        self
-    }
-
-    pub fn push(&mut self, s: &[u8]) -> &mut Self {
-        self.len = match self.buf.get_mut(self.len..self.len + s.len()) {
-            Some(dst) => {
-                copy(dst, s);
-                self.len + s.len()
-            }
-            None => N,
-        };
-        self
-    }
-
-    pub fn num(&mut self, v: u64) -> &mut Self {
-        self.push(Num::new(v).as_bytes())
-    }
-
-    /// The path with its NUL, or `None` when it did not fit.
-    pub fn cpath(&mut self) -> Option<CPath<'_>> {
-        *self.buf.get_mut(self.len)? = 0;
-        CPath::new(&self.buf[..=self.len])
-    }
 }
 
 #[cfg(test)]
@@ -254,12 +237,13 @@ mod tests {
 
     #[test]
     fn paths_refuse_to_overflow() {
-        let mut p = PathBuf::<8>::new();
+        let mut p = PathBuf::path();
         assert_eq!(p.push(b"/proc/").num(1).cpath().map(|c| c.bytes()), Some(&b"/proc/1"[..]));
-        // 8 bytes leave no room for the NUL.
-        assert!(p.clear().push(b"/proc/").num(12).cpath().is_none());
-        assert!(p.clear().push(b"/proc/12345").cpath().is_none());
-        assert!(p.clear().push(b"/a").push(b"/bcdefgh").push(b"").cpath().is_none());
+        let long = [b'x'; PATH_MAX];
+        // PATH_MAX bytes leave no room for the NUL.
+        assert!(p.clear().push(&long[1..]).cpath().is_some());
+        assert!(p.clear().push(&long).cpath().is_none());
+        assert!(p.clear().push(&long[2..]).push(b"/ab").push(b"").cpath().is_none());
         assert_eq!(p.clear().cpath().map(|c| c.bytes()), Some(&b""[..]));
     }
 }

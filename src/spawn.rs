@@ -8,8 +8,6 @@ use crate::msg::{Line, PathBuf, has};
 use crate::reap;
 use crate::sys::{self, CPath, CStrList, Errno, SigSet};
 
-/// The longest path the kernel accepts, including the terminating NUL.
-const PATH_MAX: usize = g::PATH_MAX as usize;
 
 /// Forks and execs `argv[0]` with `argv` and `env`. Returns the child's pid; the child
 /// never returns (it execs, or reports the failure and exits 126/127).
@@ -73,7 +71,7 @@ pub fn search_path(name: CPath, path: &[u8], mut exec: impl FnMut(CPath) -> Errn
     if bytes.len() > g::NAME_MAX as usize {
         return Errno::ENAMETOOLONG;
     }
-    let mut buf = PathBuf::<PATH_MAX>::new();
+    let mut buf = PathBuf::path();
     let mut denied = false;
     for dir in path.split(|&c| c == b':') {
         buf.clear();
@@ -143,7 +141,7 @@ mod tests {
         assert_eq!(search("", "/bin", &[]), (Errno::ENOENT, Vec::new()));
         assert_eq!(search(&"n".repeat(256), "/bin", &[]), (Errno::ENAMETOOLONG, Vec::new()));
         assert_eq!(search(&"n".repeat(255), "/bin", &[]).1.len(), 1);
-        let long = "d".repeat(PATH_MAX);
+        let long = "d".repeat(g::PATH_MAX as usize);
         let (e, tried) = search("x", &std::format!("{long}:/bin"), &[]);
         assert_eq!((e, tried), (Errno::ENOENT, std::vec!["/bin/x".into()]));
     }

@@ -18,7 +18,7 @@ pub fn signal_descendants(pid: i32, sigs: &[u32]) -> Result<(), Errno> {
 }
 
 fn walk(pid: i32, sigs: &[u32], depth: u32) -> Result<(), Errno> {
-    let mut path = PathBuf::<48>::new();
+    let mut path = PathBuf::path();
     path.push(b"/proc/").num(pid as u64).push(b"/task");
     let dir = sys::open(path.cpath().ok_or(Errno::ENAMETOOLONG)?, g::O_RDONLY | g::O_DIRECTORY)?;
     let mut ents = [0u8; 512];
