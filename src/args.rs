@@ -113,7 +113,18 @@ pub const PAUSE_COMMAND: u8 = 4;
 
 /// The words of a space-separated table.
 pub fn words(table: &[u8]) -> impl Iterator<Item = &[u8]> {
-    table.split(|&c| c == b' ')
+    split(table, b' ')
+}
+
+/// The index of `word` in a space-separated table.
+pub fn word_index(table: &[u8], word: &[u8]) -> Option<usize> {
+    words(table).position(|n| n == word)
+}
+
+/// The pieces of `s` between the `sep` bytes. Every split in pidone goes through here, so
+/// the binary carries one copy of the iterator's code.
+pub fn split(s: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
+    s.split(move |&c| c == sep)
 }
 
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
@@ -141,7 +152,7 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
         }
         let Some(entry) = env.bytes(i) else { continue };
         let eq = entry.iter().position(|&c| c == b'=').unwrap_or(entry.len());
-        if let Some(slot) = words(ENV_NAMES).position(|n| n == &entry[..eq]).and_then(|k| found.get_mut(k))
+        if let Some(slot) = word_index(ENV_NAMES, &entry[..eq]).and_then(|k| found.get_mut(k))
             && *slot == 0
         {
             *slot = i as u32 + 1;
@@ -175,7 +186,7 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
             if let Some(long) = long {
                 let eq = long.iter().position(|&c| c == b'=').unwrap_or(long.len());
                 (short, name, value) = (false, &arg[..eq + 2], long.get(eq + 1..));
-                letter = words(LONG_NAMES).position(|n| n == &long[..eq]).map_or(0, |i| LONG_LETTERS[i]);
+                letter = word_index(LONG_NAMES, &long[..eq]).map_or(0, |i| LONG_LETTERS[i]);
                 k = body.len();
             } else {
                 (short, name, value) = (true, &body[k..=k], None);
@@ -246,7 +257,7 @@ fn apply(letter: u8, v: &[u8], opts: &mut Options) -> Option<()> {
         b'p' => opts.pdeathsig = signals::parse(v)?,
         // Lists: `-e 1,143`, `-r TERM:QUIT,HUP:0`.
         b'e' | b'r' => {
-            for item in v.split(|&c| c == b',') {
+            for item in split(v, b',') {
                 if letter == b'e' {
                     let code = parse_u32(item).filter(|c| *c <= 255)?;
                     opts.remap[code as usize / 32] |= 1 << (code % 32);

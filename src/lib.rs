@@ -117,7 +117,7 @@ fn fatal(fmt: &[u8], e: sys::Errno) -> i32 {
 /// One line saying what was wrong, then the usage, on stderr; exit 2.
 fn usage_error(e: ArgError) -> i32 {
     let mut line = Line::new();
-    let msg = args::MESSAGES.split(|&c| c == b'|').nth(e.kind as usize).unwrap_or_default();
+    let msg = args::split(args::MESSAGES, b'|').nth(e.kind as usize).unwrap_or_default();
     line.push(msg).push(if e.short { b"-" } else { b"" }).push(e.name);
     if e.kind == args::INVALID {
         line.push(b": '").push(e.value).push(b"'");

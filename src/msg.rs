@@ -17,7 +17,7 @@ const ERRNO_TEXTS: &[u8] = b"\x01Operation not permitted\0\x02No such file or di
 /// The text for `e`, or `None` when pidone does not carry it.
 pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
     let code = e.into_raw();
-    ERRNO_TEXTS.split(|&c| c == 0).find_map(|t| match t {
+    crate::args::split(ERRNO_TEXTS, 0).find_map(|t| match t {
         [n, text @ ..] if *n as i32 == code => Some(text),
         _ => None,
     })

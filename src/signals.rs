@@ -2,7 +2,7 @@
 
 use linux_raw_sys::general as g;
 
-use crate::args::words;
+use crate::args::{word_index, words};
 use crate::sys::SigSet;
 
 /// The names of signals 1..=31 in order, without the `SIG` prefix, then the aliases the
@@ -61,7 +61,7 @@ pub fn parse(s: &[u8]) -> Option<u32> {
     let mut sig = match parse_u32(word) {
         Some(n) if offset.is_empty() => n,
         Some(_) => return None,
-        None => number(words(NAMES).position(|n| n == word)?),
+        None => number(word_index(NAMES, word)?),
     };
     if let [sign, n @ ..] = offset {
         let (base, n) = (sig, parse_u32(n)?.min(MAX));

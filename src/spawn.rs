@@ -73,7 +73,7 @@ pub fn search_path(name: CPath, path: &[u8], mut exec: impl FnMut(CPath) -> Errn
     }
     let mut buf = PathBuf::path();
     let mut denied = false;
-    for dir in path.split(|&c| c == b':') {
+    for dir in args::split(path, b':') {
         buf.clear();
         if !dir.is_empty() {
             buf.push(dir).push(b"/");

@@ -235,22 +235,24 @@ pub fn setpgid(pid: i32, pgid: i32) -> Result<()> {
 /// (forever with `None`; EAGAIN when the time runs out).
 pub fn sigtimedwait(set: SigSet, timeout_ms: Option<u64>) -> Result<SigInfo> {
     let mut info = core::mem::MaybeUninit::<g::siginfo_t>::zeroed();
-    let ts = timeout_ms.map(|ms| g::__kernel_timespec {
-        tv_sec: (ms / 1000) as _,
-        tv_nsec: ((ms % 1000) * 1_000_000) as _,
-    });
-    let ts_ptr = ts.as_ref().map_or(ptr::null(), |t| t as *const g::__kernel_timespec);
+    let ts;
+    let ts_ptr = match timeout_ms {
+        Some(ms) => {
+            ts = g::__kernel_timespec { tv_sec: (ms / 1000) as _, tv_nsec: ((ms % 1000) * 1_000_000) as _ };
+            &raw const ts
+        }
+        None => ptr::null(),
+    };
     // SAFETY: the kernel reads the set and the optional timespec (live locals or NULL) and
     // writes one siginfo_t into `info`, which is large enough for it.
     let sig = unsafe { syscall!(SYS_SIGTIMEDWAIT, &raw const set, info.as_mut_ptr(), ts_ptr, SIGSET_SIZE) }?;
     // SAFETY: the buffer was zeroed, so every field is initialised whatever the kernel
     // filled in; `_kill` is the union member laid out for SI_USER, SI_QUEUE and SIGCHLD
     // (pid first in all of them).
-    let (code, pid) = unsafe {
-        let info = &info.assume_init().__bindgen_anon_1.__bindgen_anon_1;
-        (info.si_code, info._sifields._kill._pid)
-    };
-    Ok(SigInfo { signo: sig as u32, code, pid })
+    let info = unsafe { &info.assume_init_ref().__bindgen_anon_1.__bindgen_anon_1 };
+    // SAFETY: as above; a union field of plain integers.
+    let pid = unsafe { info._sifields._kill._pid };
+    Ok(SigInfo { signo: sig as u32, code: info.si_code, pid })
 }
 
 /// ioctl(TIOCSPGRP): makes `pgrp` the foreground process group of the terminal on `fd`.
