@@ -39,21 +39,17 @@ macro_rules! synopsis {
 }
 
 const USAGE: &[u8] = concat!(synopsis!(), "       pidone -P [OPTIONS]
-Runs COMMAND, forwards signals to it, reaps zombies; when it ends, SIGTERMs
-the rest, SIGKILLs them after a grace period, exits with its status.
- -t, --grace SECS    grace period, default 5 (0: SIGKILL at once)
- -g, --group         signal COMMAND's process group
- -c, --single-child  signal COMMAND only (the default)
- -r, --rewrite S:R   forward signal S as R (0: drop it)
- -e, --remap-exit N  exit 0 if COMMAND exits N
- -p, --pdeathsig S   signal S to pidone when its parent dies
- -P, --pause         no COMMAND; exit 0 on SIGTERM or SIGINT
- -v, --verbose       log events on stderr
- -w, --warn-reap     log zombies reaped
- -s (always a subreaper), -l, -L, --license, -h, --help, -V, --version
-Env: PIDONE_GRACE, _GROUP, _REWRITE, _REMAP, _PDEATHSIG, _PAUSE, _VERBOSE,
-_WARN_REAP; TINI_SUBREAPER, _VERBOSITY, _KILL_PROCESS_GROUP; DUMB_INIT_SETSID,
-_DEBUG. Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error.").as_bytes();
+ -t,--grace SECS    from SIGTERM to SIGKILL at shutdown (5)
+ -g,--group         signal COMMAND's group; -c,--single-child: only it
+ -r,--rewrite S:R   send signal S as R (0: drop)
+ -e,--remap-exit N  exit 0 when COMMAND exits N
+ -p,--pdeathsig SIG get SIG when the parent dies
+ -P,--pause         no COMMAND: exit 0 on SIGTERM/SIGINT
+ -v,--verbose       log events; -w,--warn-reap: log zombies
+ -s  -l,-L,--license  -h,--help  -V,--version
+Env: PIDONE_{GRACE,GROUP,REWRITE,REMAP,PDEATHSIG,PAUSE,VERBOSE,WARN_REAP},
+TINI_{SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP}, DUMB_INIT_{SETSID,DEBUG}
+Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error").as_bytes();
 
 /// Called by the binary's entry point with the process's arguments and environment;
 /// returns the exit code.

@@ -11,11 +11,17 @@ fn help_goes_to_stdout_and_exits_0() {
         assert!(out.stdout.starts_with("usage: pidone [OPTIONS] [--] COMMAND [ARG...]\n"), "{}", out.stdout);
         for opt in [
             "--grace", "--group", "--single-child", "--rewrite", "--remap-exit", "--pdeathsig", "--pause",
-            "--verbose", "--warn-reap", "-s", "--license", "--help", "--version", "PIDONE_GRACE",
-            "_GROUP", "_REWRITE", "_REMAP", "_PDEATHSIG", "_PAUSE", "_VERBOSE", "_WARN_REAP",
-            "TINI_SUBREAPER", "_VERBOSITY", "_KILL_PROCESS_GROUP", "DUMB_INIT_SETSID", "_DEBUG",
+            "--verbose", "--warn-reap", "-s", "--license", "--help", "--version",
         ] {
             assert!(out.stdout.contains(opt), "help lacks {opt}");
+        }
+        // Every variable, in brace notation: PIDONE_{GRACE,...}.
+        for (prefix, names) in [
+            ("PIDONE_", "GRACE,GROUP,REWRITE,REMAP,PDEATHSIG,PAUSE,VERBOSE,WARN_REAP"),
+            ("TINI_", "SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP"),
+            ("DUMB_INIT_", "SETSID,DEBUG"),
+        ] {
+            assert!(out.stdout.contains(&format!("{prefix}{{{names}}}")), "help lacks {prefix}{names}");
         }
         assert_eq!(out.stderr, "");
     }
