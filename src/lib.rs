@@ -97,7 +97,7 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));
-    supervise::Supervisor { child, opts, self_pid }.run()
+    supervise::Supervisor { child, opts: &opts, self_pid }.run()
 }
 
 fn print(text: &[u8]) -> i32 {

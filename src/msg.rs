@@ -38,30 +38,6 @@ pub fn copy(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-/// The decimal digits of a number.
-pub struct Num {
-    digits: [u8; 20],
-    start: usize,
-}
-
-impl Num {
-    pub fn new(mut v: u64) -> Self {
-        let mut n = Num { digits: [0; 20], start: 20 };
-        loop {
-            n.start -= 1;
-            n.digits[n.start] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                return n;
-            }
-        }
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.digits[self.start..]
-    }
-}
-
 /// Bytes built in a fixed buffer of PATH_MAX bytes: a line for stderr (`Line`) or a path
 /// (`PathBuf`). Pieces are appended with `push`, `num`, `sig` and `errno`. When the buffer
 /// is full, a line is written out in parts rather than cut, while a path is spoilt: a
@@ -118,8 +94,18 @@ impl Buf {
         self
     }
 
-    pub fn num(&mut self, v: u64) -> &mut Self {
-        self.push(Num::new(v).as_bytes())
+    /// `v` in decimal.
+    pub fn num(&mut self, mut v: u64) -> &mut Self {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                return self.push(&digits[at..]);
+            }
+        }
     }
 
     /// A signal's name: `SIGTERM`, `SIGRTMIN+3`, `SIG32`.
@@ -232,7 +218,7 @@ mod tests {
             "pidone: x 0 18446744073709551615 SIGTERM SIGRTMIN SIGRTMIN+6 SIGRTMAX SIG32 \
              No such file or directory error 33"
         );
-        assert_eq!(Num::new(1234567890).as_bytes(), b"1234567890");
+        assert_eq!(Line::path().num(1234567890).as_bytes(), b"1234567890");
     }
 
     #[test]

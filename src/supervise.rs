@@ -23,15 +23,15 @@ const KILL_RETRY_MS: u64 = 100;
 /// cannot be found to be signalled (as PID 1, the kernel kills the rest when pidone exits).
 const KILL_ROUNDS: u32 = 20;
 
-pub struct Supervisor {
+pub struct Supervisor<'a> {
     /// The main child: the command.
     pub child: i32,
-    pub opts: Options,
+    pub opts: &'a Options,
     /// pidone's own pid, to recognise signals the kernel raised for pidone itself.
     pub self_pid: i32,
 }
 
-impl Supervisor {
+impl Supervisor<'_> {
     /// Runs until the command has ended and everything else is gone; returns the exit
     /// code. One loop serves both phases: while the command runs pidone sleeps with no
     /// timeout; once it has ended, until the next deadline of the shutdown.
