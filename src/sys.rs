@@ -234,7 +234,7 @@ pub fn setpgid(pid: i32, pgid: i32) -> Result<()> {
 /// rt_sigtimedwait(2): dequeues one signal of `set`, waiting at most `timeout_ms`
 /// (forever with `None`; EAGAIN when the time runs out).
 pub fn sigtimedwait(set: SigSet, timeout_ms: Option<u64>) -> Result<SigInfo> {
-    let mut info = core::mem::MaybeUninit::<g::siginfo_t>::zeroed();
+    let mut info = core::mem::MaybeUninit::<g::siginfo_t>::uninit();
     let ts;
     let ts_ptr = match timeout_ms {
         Some(ms) => {
@@ -246,9 +246,9 @@ pub fn sigtimedwait(set: SigSet, timeout_ms: Option<u64>) -> Result<SigInfo> {
     // SAFETY: the kernel reads the set and the optional timespec (live locals or NULL) and
     // writes one siginfo_t into `info`, which is large enough for it.
     let sig = unsafe { syscall!(SYS_SIGTIMEDWAIT, &raw const set, info.as_mut_ptr(), ts_ptr, SIGSET_SIZE) }?;
-    // SAFETY: the buffer was zeroed, so every field is initialised whatever the kernel
-    // filled in; `_kill` is the union member laid out for SI_USER, SI_QUEUE and SIGCHLD
-    // (pid first in all of them).
+    // SAFETY: on success the kernel has filled in the whole siginfo_t (copy_siginfo_to_user
+    // writes all of its bytes, clearing what the signal does not use); `_kill` is the
+    // union member laid out for SI_USER, SI_QUEUE and SIGCHLD (pid first in all of them).
     let info = unsafe { &info.assume_init_ref().__bindgen_anon_1.__bindgen_anon_1 };
     // SAFETY: as above; a union field of plain integers.
     let pid = unsafe { info._sifields._kill._pid };
