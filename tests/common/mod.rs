@@ -223,7 +223,7 @@ impl Session {
                     return pid;
                 }
             }
-            assert!(Instant::now() < deadline, "pidone did not start");
+            assert!(Instant::now() < deadline, "pidone did not start; stderr: {}", self.stderr());
             thread::sleep(Duration::from_millis(5));
         }
     }
