@@ -44,7 +44,7 @@ fn exec_child(argv: CStrList, env: CStrList, mask: SigSet) -> i32 {
     // execve says EACCES for a directory; say what a shell says.
     if err == Errno::EACCES
         && has(name.bytes(), b'/')
-        && let Ok(fd) = sys::open(name, g::O_RDONLY | g::O_DIRECTORY)
+        && let Ok(fd) = sys::openat(g::AT_FDCWD, name, g::O_RDONLY | g::O_DIRECTORY)
     {
         sys::close(fd);
         err = Errno::EISDIR;

@@ -195,12 +195,11 @@ pub fn monotonic_ms() -> u64 {
     (ts.tv_sec as u64).wrapping_mul(1000).wrapping_add(ts.tv_nsec as u64 / 1_000_000)
 }
 
-/// openat(2) relative to the current directory, read-only and close-on-exec, so no
-/// descriptor of pidone ever leaks into a child.
-pub fn open(path: CPath, flags: u32) -> Result<i32> {
+/// openat(2) relative to the directory `dir` (`AT_FDCWD`: the current one), read-only and
+/// close-on-exec, so no descriptor of pidone ever leaks into a child.
+pub fn openat(dir: i32, path: CPath, flags: u32) -> Result<i32> {
     // SAFETY: `path` is NUL-terminated and only read by the kernel.
-    unsafe { syscall!(Sysno::openat, g::AT_FDCWD, path.ptr(), flags | g::O_CLOEXEC, 0) }
-        .map(|fd| fd as i32)
+    unsafe { syscall!(Sysno::openat, dir, path.ptr(), flags | g::O_CLOEXEC, 0) }.map(|fd| fd as i32)
 }
 
 /// prctl(2) with one integer argument.

@@ -20,17 +20,20 @@ pub fn signal_descendants(pid: i32, sigs: &[u32]) -> Result<(), Errno> {
 fn walk(pid: i32, sigs: &[u32], depth: u32) -> Result<(), Errno> {
     let mut path = PathBuf::path();
     path.push(b"/proc/").num(pid as u64).push(b"/task");
-    let dir = sys::open(path.cpath().ok_or(Errno::ENAMETOOLONG)?, g::O_RDONLY | g::O_DIRECTORY)?;
-    let mut ents = [0u8; 512];
-    while let Ok(n @ 1..) = sys::getdents64(dir, &mut ents) {
+    let Some(task) = path.cpath() else { return Err(Errno::ENAMETOOLONG) };
+    let dir = sys::openat(g::AT_FDCWD, task, g::O_RDONLY | g::O_DIRECTORY)?;
+    // Directory records, then a chunk of a children file.
+    let mut buf = [0u8; 640];
+    let (ents, chunk) = buf.split_at_mut(512);
+    while let Ok(n @ 1..) = sys::getdents64(dir, ents) {
         for tid in dirent_names(&ents[..n]).filter_map(parse_u32) {
-            path.clear().push(b"/proc/").num(pid as u64).push(b"/task/").num(tid as u64).push(b"/children");
-            let Some(Ok(fd)) = path.cpath().map(|p| sys::open(p, g::O_RDONLY)) else { continue };
+            // TID/children, relative to the task directory.
+            path.clear().num(tid as u64).push(b"/children");
+            let Some(Ok(fd)) = path.cpath().map(|p| sys::openat(dir, p, g::O_RDONLY)) else { continue };
             // "12 345 " in chunks of any size: a pid may straddle two reads.
-            let mut chunk = [0u8; 128];
             let mut child: i32 = 0;
             loop {
-                let n = sys::read(fd, &mut chunk).unwrap_or(0);
+                let n = sys::read(fd, chunk).unwrap_or(0);
                 // At the end, one separator to flush the last pid.
                 let bytes = if n == 0 { &b" "[..] } else { &chunk[..n] };
                 for &c in bytes {
