@@ -245,13 +245,11 @@ fn apply(letter: u8, v: &[u8], opts: &mut Options) -> Option<()> {
     match letter {
         b't' => opts.grace_ms = parse_seconds(v)?,
         b'g' => opts.group = on?,
-        // dumb-init's --single-child: the opposite of -g (and pidone's default).
-        b'c' => opts.group = false,
+        // dumb-init's --single-child: the opposite of -g (and pidone's default);
         // TINI_KILL_PROCESS_GROUP: tini turns it on whatever the value.
-        b'G' => opts.group = true,
-        b'v' => opts.verbose = parse_u32(v)? > 0,
+        b'c' | b'G' => opts.group = letter == b'G',
         // TINI_VERBOSITY counts from tini's default of 1 (warnings), which is pidone's quiet.
-        b'T' => opts.verbose = parse_u32(v)? > 1,
+        b'v' | b'T' => opts.verbose = parse_u32(v)? > (letter == b'T') as u32,
         b'w' => opts.warn_reap = on?,
         b'P' => opts.pause = on?,
         b'p' => opts.pdeathsig = signals::parse(v)?,
