@@ -64,9 +64,15 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     let mut opts = args::Options::default();
     let cmd = match args::parse(argv, env, &mut opts) {
         Ok(Action::Run(cmd)) => cmd,
-        Ok(Action::Help) => return print(USAGE),
-        Ok(Action::Version) => return print(VERSION),
-        Ok(Action::License) => return print(LICENSE),
+        Ok(action) => {
+            let text = match action {
+                Action::Help => USAGE,
+                Action::Version => VERSION,
+                _ => LICENSE,
+            };
+            sys::write(1, text);
+            return 0;
+        }
         Err(e) => return usage_error(e),
     };
 
@@ -98,11 +104,6 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));
     supervise::Supervisor { child, opts: &opts, self_pid }.run()
-}
-
-fn print(text: &[u8]) -> i32 {
-    sys::write(1, text);
-    0
 }
 
 fn fatal(fmt: &[u8], e: sys::Errno) -> i32 {
