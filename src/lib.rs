@@ -111,7 +111,9 @@ fn fatal(fmt: &[u8], e: sys::Errno) -> i32 {
     reap::EXIT_FAILURE
 }
 
-/// One line saying what was wrong, then the usage, on stderr; exit 2.
+/// One line saying what was wrong, then the usage, on stderr; exit 2. Not inlined: its
+/// line buffer would otherwise sit in the frame of `run` and the idle loop below it.
+#[inline(never)]
 fn usage_error(e: ArgError) -> i32 {
     let mut line = Line::new();
     let msg = args::split(args::MESSAGES, b'|').nth(e.kind as usize).unwrap_or_default();
