@@ -64,12 +64,26 @@ def status_field(pid, name):
             return int(line.split()[1])
 
 
+def idle_rss(cmd, samples=9):
+    """Median VmRSS (KiB) of the init as PID 1 while its command sleeps, over `samples`
+    starts: where the randomised stack top falls in its page changes how many pages the
+    arguments, environment and first frames touch, so one start can be a page off."""
+    rss = []
+    for _ in range(samples):
+        p, pid = pid1(cmd + ["/bin/sleep", "1000"])
+        time.sleep(0.5)
+        rss.append(status_field(pid, "VmRSS"))
+        p.kill()
+        p.wait()
+    return statistics.median(rss)
+
+
 def idle(cmd, seconds):
-    """VmRSS (KiB) of the init as PID 1 while its command sleeps, and its context switches
-    (wake-ups) over `seconds`."""
+    """VmRSS (KiB) of the init as PID 1 while its command sleeps (`idle_rss`), and its
+    context switches (wake-ups) over `seconds`."""
+    rss = idle_rss(cmd)
     p, pid = pid1(cmd + ["/bin/sleep", "1000"])
     time.sleep(1)
-    rss = status_field(pid, "VmRSS")
     switches = lambda: status_field(pid, "voluntary_ctxt_switches") + status_field(pid, "nonvoluntary_ctxt_switches")
     before = switches()
     time.sleep(seconds)
@@ -97,17 +111,24 @@ def wall_times(rounds):
     return {k: statistics.median(v) for k, v in runs.items()}
 
 
-def orphans(cmd, n=3000, repeat=3):
-    """Median milliseconds until n orphans exiting at once are all reaped (orphans.py)."""
-    ms = []
-    for _ in range(repeat):
-        out = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"] + cmd +
-                             [PY, os.path.join(HELPERS, "orphans.py"), str(n)],
-                             capture_output=True, text=True, timeout=120).stdout.split()
-        if out[:4] != ["zombies", "0", "alive", "0"]:
-            return None
-        ms.append(int(out[5]))
-    return statistics.median(ms)
+def orphan_run(cmd, n):
+    """Milliseconds until n orphans exiting at once are all reaped (orphans.py), or None."""
+    out = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"] + cmd +
+                         [PY, os.path.join(HELPERS, "orphans.py"), str(n)],
+                         capture_output=True, text=True, timeout=120).stdout.split()
+    if out[:4] != ["zombies", "0", "alive", "0"]:
+        return None
+    return int(out[5])
+
+
+def orphans(n=3000, rounds=7):
+    """Median milliseconds per init to reap n orphans. The inits take turns, round after
+    round, so that a slow moment of the machine does not fall on one init only."""
+    ms = {name: [] for name, _ in INITS}
+    for _ in range(rounds):
+        for name, cmd in INITS:
+            ms[name].append(orphan_run(cmd, n))
+    return {name: (None if None in v else statistics.median(v)) for name, v in ms.items()}
 
 
 def forwarding(cmd, n=50000):
@@ -138,6 +159,7 @@ def forwarding(cmd, n=50000):
 def main():
     rows = []
     walls = wall_times(int(os.environ.get("BENCH_ROUNDS", "300")))
+    reaped = orphans()
     for name, cmd in INITS:
         size = os.stat(cmd[0]).st_size
         rss, woke = idle(cmd, int(os.environ.get("BENCH_IDLE_SECONDS", "10")))
@@ -150,7 +172,7 @@ def main():
             str(rss),
             str(woke),
             "%.2f" % (walls[name] / walls["true"]),
-            str(orphans(cmd) or "failed"),
+            str(reaped[name] or "failed"),
             "{:,.0f} ({:,}/{:,})".format(rate, got, sent) if rate else "lost: {:,} of {:,} arrived".format(got, sent),
         ])
     head = ["init", "size (bytes)", "static, no interpreter", "user instructions for `-- /bin/true`",
