@@ -7,7 +7,8 @@ mod common;
 /// (x86_64 11,232 bytes; the largest architecture, i686, about 11,900).
 const BUDGET: u64 = 12 * 1024;
 
-fn program_header_types(elf: &[u8]) -> Vec<u32> {
+/// (p_type, p_flags) of each program header.
+fn program_headers(elf: &[u8]) -> Vec<(u32, u32)> {
     assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
     let is64 = elf[4] == 2;
     let le = elf[5] == 1;
@@ -22,7 +23,13 @@ fn program_header_types(elf: &[u8]) -> Vec<u32> {
     } else {
         (u32_at(0x1c) as usize, u16_at(0x2a) as usize, u16_at(0x2c) as usize)
     };
-    (0..phnum).map(|i| u32_at(phoff + i * phentsize)).collect()
+    // p_flags follows p_type in 64-bit headers and comes after the addresses in 32-bit ones.
+    let flags = if is64 { 4 } else { 24 };
+    (0..phnum).map(|i| phoff + i * phentsize).map(|h| (u32_at(h), u32_at(h + flags))).collect()
+}
+
+fn program_header_types(elf: &[u8]) -> Vec<u32> {
+    program_headers(elf).into_iter().map(|(t, _)| t).collect()
 }
 
 #[test]
@@ -35,6 +42,19 @@ fn release_binary_is_static_without_interpreter() {
     assert!(!types.contains(&PT_DYNAMIC), "is dynamically linked");
     // ET_EXEC (2): a plain executable, not a (static-)PIE.
     assert_eq!(elf[16], 2, "not ET_EXEC");
+}
+
+/// One loadable segment, read-only and executable: pidone has no writable data at all. A GOT
+/// (which a tail call to memcpy once brought in) would add a second, writable segment and
+/// most of a page of padding before it.
+#[test]
+fn release_binary_has_one_segment_and_no_writable_data() {
+    let elf = std::fs::read(common::bin()).unwrap();
+    const PT_LOAD: u32 = 1;
+    const PF_W: u32 = 2;
+    let loads: Vec<u32> = program_headers(&elf).into_iter().filter(|&(t, _)| t == PT_LOAD).map(|(_, f)| f).collect();
+    assert_eq!(loads.len(), 1, "expected one PT_LOAD segment, got {loads:?}");
+    assert_eq!(loads[0] & PF_W, 0, "the segment is writable");
 }
 
 #[test]
