@@ -5,7 +5,7 @@
 //! Every option is known by its letter; long names and environment variables map to it
 //! through pairs of tables: space-separated names, and the letter of each in order.
 
-use crate::msg::{copy, has};
+use crate::msg::has;
 use crate::signals::{self, parse_u32};
 use crate::sys::CStrList;
 
@@ -279,12 +279,9 @@ pub fn parse_seconds(s: &[u8]) -> Option<u64> {
         Some(dot) => (&s[..dot], &s[dot + 1..]),
         None => (s, &b"0"[..]),
     };
-    let mut ms = [b'0'; 3];
-    copy(&mut ms, frac);
-    if frac.is_empty() || frac.len() > ms.len() {
-        return None;
-    }
-    (parse_u32(whole)? as u64).checked_mul(1000)?.checked_add(parse_u32(&ms)? as u64)
+    // `.5` is 500 ms, `.05` 50 ms, `.005` 5 ms.
+    let scale = *[100, 10, 1].get(frac.len().wrapping_sub(1))?;
+    (parse_u32(whole)? as u64).checked_mul(1000)?.checked_add(parse_u32(frac)? as u64 * scale)
 }
 
 #[cfg(test)]

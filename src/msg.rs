@@ -30,14 +30,6 @@ pub fn has(s: &[u8], c: u8) -> bool {
     s.iter().any(|&x| x == c)
 }
 
-/// Copies `src` into the start of `dst` byte by byte. `copy_from_slice` tail-calls memcpy
-/// through the GOT, which would cost the binary a writable segment.
-pub fn copy(dst: &mut [u8], src: &[u8]) {
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d = s;
-    }
-}
-
 /// Bytes built in a fixed buffer of PATH_MAX bytes: a line for stderr (`Line`) or a path
 /// (`PathBuf`). Pieces are appended with `push`, `num`, `sig` and `errno`. When the buffer
 /// is full, a line is written out in parts rather than cut, while a path is spoilt: a
@@ -218,7 +210,7 @@ mod tests {
             "pidone: x 0 18446744073709551615 SIGTERM SIGRTMIN SIGRTMIN+6 SIGRTMAX SIG32 \
              No such file or directory error 33"
         );
-        assert_eq!(Line::path().num(1234567890).as_bytes(), b"1234567890");
+        assert_eq!(Buf::path().num(1234567890).as_bytes(), b"1234567890");
     }
 
     #[test]
