@@ -121,12 +121,14 @@ def orphan_run(cmd, n):
     return int(out[5])
 
 
-def orphans(n=3000, rounds=7):
-    """Median milliseconds per init to reap n orphans. The inits take turns, round after
-    round, so that a slow moment of the machine does not fall on one init only."""
+def orphans(n=3000, rounds=8):
+    """Median milliseconds per init to reap n orphans. The inits take turns, in the reverse
+    order every other round, each after a pause: the kernel is still tearing down the
+    previous run's 3000 processes for a while, which slows down whichever init comes next."""
     ms = {name: [] for name, _ in INITS}
-    for _ in range(rounds):
-        for name, cmd in INITS:
+    for r in range(rounds):
+        for name, cmd in (INITS if r % 2 == 0 else INITS[::-1]):
+            time.sleep(1.5)
             ms[name].append(orphan_run(cmd, n))
     return {name: (None if None in v else statistics.median(v)) for name, v in ms.items()}
 
