@@ -223,7 +223,11 @@ impl Session {
                     return pid;
                 }
             }
-            assert!(Instant::now() < deadline, "pidone did not start; stderr: {}", self.stderr());
+            assert!(
+                Instant::now() < deadline,
+                "pidone did not start: unshare {me} has children {kids:?}; stderr: {}",
+                self.stderr()
+            );
             thread::sleep(Duration::from_millis(5));
         }
     }
