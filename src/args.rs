@@ -130,7 +130,10 @@ pub fn split(s: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
 /// with getenv.
 pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
-    (0..env.len()).filter(|&i| env.starts_with(i, name)).find_map(|i| env.bytes(i)?.strip_prefix(name)?.strip_prefix(b"="))
+    (0..env.len()).filter(|&i| env.starts_with(i, name)).find_map(|i| match env.bytes(i)?.get(name.len()..)? {
+        [b'=', value @ ..] => Some(value),
+        _ => None,
+    })
 }
 
 /// Parses argv (including argv[0]) and the environment into `opts`. Environment
