@@ -14,12 +14,13 @@ const MAX_DEPTH: u32 = 32;
 /// Sends each of `sigs`, in order, to every descendant of `pid`; an error when /proc
 /// cannot be read at all.
 pub fn signal_descendants(pid: i32, sigs: &[u32]) -> Result<(), Errno> {
-    walk(pid, sigs, MAX_DEPTH)
+    walk(pid, sigs, MAX_DEPTH, &mut PathBuf::path())
 }
 
-fn walk(pid: i32, sigs: &[u32], depth: u32) -> Result<(), Errno> {
-    let mut path = PathBuf::path();
-    path.push(b"/proc/").num(pid as u64).push(b"/task");
+/// `path` is scratch space shared by every level of the walk: each level is done with it
+/// before it goes down, so one PATH_MAX buffer serves the whole tree.
+fn walk(pid: i32, sigs: &[u32], depth: u32, path: &mut PathBuf) -> Result<(), Errno> {
+    path.clear().push(b"/proc/").num(pid as u64).push(b"/task");
     let Some(task) = path.cpath() else { return Err(Errno::ENAMETOOLONG) };
     let dir = sys::openat(g::AT_FDCWD, task, g::O_RDONLY | g::O_DIRECTORY)?;
     // Directory records, then a chunk of a children file.
@@ -43,7 +44,7 @@ fn walk(pid: i32, sigs: &[u32], depth: u32) -> Result<(), Errno> {
                         // Its descendants first: signalled first, a parent could exit
                         // and hand them to pidone before this walk reached them.
                         if depth > 0 {
-                            let _ = walk(child, sigs, depth - 1);
+                            let _ = walk(child, sigs, depth - 1, path);
                         }
                         for &sig in sigs {
                             let _ = sys::kill(child, sig);
