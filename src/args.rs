@@ -5,7 +5,7 @@
 //! Every option is known by its letter; long names and environment variables map to it
 //! through pairs of tables: space-separated names, and the letter of each in order.
 
-use crate::msg::has;
+use crate::msg::{has, split};
 use crate::signals::{self, parse_u32};
 use crate::sys::CStrList;
 
@@ -119,12 +119,6 @@ pub fn words(table: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// The index of `word` in a space-separated table.
 pub fn word_index(table: &[u8], word: &[u8]) -> Option<usize> {
     words(table).position(|n| n == word)
-}
-
-/// The pieces of `s` between the `sep` bytes. Every split in pidone goes through here, so
-/// the binary carries one copy of the iterator's code.
-pub fn split(s: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
-    s.split(move |&c| c == sep)
 }
 
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as

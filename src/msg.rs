@@ -17,7 +17,7 @@ const ERRNO_TEXTS: &[u8] = b"\x01Operation not permitted\0\x02No such file or di
 /// The text for `e`, or `None` when pidone does not carry it.
 pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
     let code = e.into_raw();
-    crate::args::split(ERRNO_TEXTS, 0).find_map(|t| match t {
+    split(ERRNO_TEXTS, 0).find_map(|t| match t {
         [n, text @ ..] if *n as i32 == code => Some(text),
         _ => None,
     })
@@ -28,6 +28,12 @@ pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
 #[allow(clippy::manual_contains)] // deliberately not `contains`: see above
 pub fn has(s: &[u8], c: u8) -> bool {
     s.iter().any(|&x| x == c)
+}
+
+/// The pieces of `s` between the `sep` bytes. Every split in pidone goes through here, so
+/// the binary carries one copy of the iterator's code.
+pub fn split(s: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
+    s.split(move |&c| c == sep)
 }
 
 /// Bytes built in a fixed buffer of PATH_MAX bytes: a line for stderr (`Line`) or a path

@@ -4,7 +4,7 @@
 use linux_raw_sys::general as g;
 
 use crate::args;
-use crate::msg::{Line, PathBuf, has};
+use crate::msg::{Line, PathBuf, has, split};
 use crate::reap;
 use crate::sys::{self, CPath, CStrList, Errno, SigSet};
 
@@ -73,7 +73,7 @@ pub fn search_path(name: CPath, path: &[u8], mut exec: impl FnMut(CPath) -> Errn
     }
     let mut buf = PathBuf::path();
     let mut denied = false;
-    for dir in args::split(path, b':') {
+    for dir in split(path, b':') {
         buf.clear();
         if !dir.is_empty() {
             buf.push(dir).push(b"/");
