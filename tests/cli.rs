@@ -103,19 +103,17 @@ fn death_by_signal_becomes_128_plus_n() {
 
 #[test]
 fn missing_command_is_127_with_the_reason() {
-    let out = pid1(&["no-such-cmd"]);
-    assert_eq!(out.code(), 127);
-    assert_eq!(out.stderr, "pidone: exec no-such-cmd: No such file or directory\n");
-    let out = pid1(&["/no/such/path"]);
-    assert_eq!(out.code(), 127);
-    assert_eq!(out.stderr, "pidone: exec /no/such/path: No such file or directory\n");
-    let out = pid1(&[""]);
-    assert_eq!(out.code(), 127);
-    assert_eq!(out.stderr, "pidone: exec : No such file or directory\n");
-    // A path through a regular file.
-    let out = pid1(&["/etc/passwd/x"]);
-    assert_eq!(out.code(), 127);
-    assert_eq!(out.stderr, "pidone: exec /etc/passwd/x: Not a directory\n");
+    // The last one is a path through a regular file.
+    for (cmd, reason) in [
+        ("no-such-cmd", "No such file or directory"),
+        ("/no/such/path", "No such file or directory"),
+        ("", "No such file or directory"),
+        ("/etc/passwd/x", "Not a directory"),
+    ] {
+        let out = pid1(&[cmd]);
+        assert_eq!(out.code(), 127, "{cmd:?}");
+        assert_eq!(out.stderr, format!("pidone: exec {cmd}: {reason}\n"));
+    }
 }
 
 #[test]
