@@ -5,7 +5,7 @@
 //! Every option is known by its letter; long names and environment variables map to it
 //! through pairs of tables: space-separated names, and the letter of each in order.
 
-use crate::msg::{has, split};
+use crate::table::{has, split, word_index};
 use crate::signals::{self, parse_u32};
 use crate::sys::CStrList;
 
@@ -110,16 +110,6 @@ pub const MISSING: u8 = 1;
 pub const INVALID: u8 = 2;
 pub const NO_COMMAND: u8 = 3;
 pub const PAUSE_COMMAND: u8 = 4;
-
-/// The words of a space-separated table.
-pub fn words(table: &[u8]) -> impl Iterator<Item = &[u8]> {
-    split(table, b' ')
-}
-
-/// The index of `word` in a space-separated table.
-pub fn word_index(table: &[u8], word: &[u8]) -> Option<usize> {
-    words(table).position(|n| n == word)
-}
 
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
 /// with getenv.

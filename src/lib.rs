@@ -17,6 +17,7 @@ pub mod signals;
 pub mod spawn;
 pub mod supervise;
 pub mod sys;
+pub mod table;
 pub mod tree;
 
 use args::{Action, ArgError};
@@ -116,7 +117,7 @@ fn fatal(fmt: &[u8], e: sys::Errno) -> i32 {
 #[inline(never)]
 fn usage_error(e: ArgError) -> i32 {
     let mut line = Line::new();
-    let msg = msg::split(args::MESSAGES, b'|').nth(e.kind as usize).unwrap_or_default();
+    let msg = table::split(args::MESSAGES, b'|').nth(e.kind as usize).unwrap_or_default();
     line.push(msg).push(if e.short { b"-" } else { b"" }).push(e.name);
     if e.kind == args::INVALID {
         line.push(b": '").push(e.value).push(b"'");

@@ -4,6 +4,7 @@
 //! so neither formatting machinery nor tables of pointers end up in the binary.
 
 use crate::signals;
+use crate::table::split;
 use crate::sys::{self, CPath, Errno};
 
 /// The C library's texts for the errors pidone can meet, each as `<errno byte><text>`,
@@ -21,19 +22,6 @@ pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
         [n, text @ ..] if *n as i32 == code => Some(text),
         _ => None,
     })
-}
-
-/// Whether `s` contains `c`: a plain loop, because `<[u8]>::contains` brings in core's
-/// word-at-a-time memchr, 200 bytes for strings of a few bytes.
-#[allow(clippy::manual_contains)] // deliberately not `contains`: see above
-pub fn has(s: &[u8], c: u8) -> bool {
-    s.iter().any(|&x| x == c)
-}
-
-/// The pieces of `s` between the `sep` bytes. Every split in pidone goes through here, so
-/// the binary carries one copy of the iterator's code.
-pub fn split(s: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
-    s.split(move |&c| c == sep)
 }
 
 /// Bytes built in a fixed buffer of PATH_MAX bytes: a line for stderr (`Line`) or a path

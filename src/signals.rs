@@ -2,7 +2,7 @@
 
 use linux_raw_sys::general as g;
 
-use crate::args::{word_index, words};
+use crate::table::{word_index, words};
 use crate::sys::SigSet;
 
 /// The names of signals 1..=31 in order, without the `SIG` prefix, then the aliases the

@@ -4,7 +4,8 @@
 use linux_raw_sys::general as g;
 
 use crate::args;
-use crate::msg::{Line, PathBuf, has, split};
+use crate::msg::{Line, PathBuf};
+use crate::table::{has, split};
 use crate::reap;
 use crate::sys::{self, CPath, CStrList, Errno, SigSet};
 
