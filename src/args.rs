@@ -5,9 +5,9 @@
 //! Every option is known by its letter; long names and environment variables map to it
 //! through pairs of tables: space-separated names, and the letter of each in order.
 
-use crate::table::{has, split, word_index};
 use crate::signals::{self, parse_u32};
 use crate::sys::CStrList;
+use crate::table::{has, split, word_index};
 
 /// What PATH is when the environment has none: the one tini, Docker and systemd use.
 pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -386,7 +386,8 @@ mod tests {
 
     #[test]
     fn peer_options() {
-        let (o, cmd) = opts(&[b"tini", b"-s", b"-vvv", b"-w", b"-g", b"-e", b"3", b"-e143", b"-p", b"SIGKILL", b"--", b"x"], &[]);
+        let (o, cmd) =
+            opts(&[b"tini", b"-s", b"-vvv", b"-w", b"-g", b"-e", b"3", b"-e143", b"-p", b"SIGKILL", b"--", b"x"], &[]);
         assert_eq!((o.verbose, o.warn_reap, o.group, o.pdeathsig, cmd), (true, true, true, 9, 11));
         assert_eq!((o.remapped(3), o.remapped(143), o.remapped(4), o.remapped(0)), (0, 0, 4, 0));
         let (o, _) = opts(&[b"dumb-init", b"--single-child", b"--rewrite", b"15:3", b"-r", b"HUP:0", b"x"], &[]);
@@ -509,13 +510,54 @@ mod tests {
             (seed % n as u64) as usize
         };
         let pieces: &[&[u8]] = &[
-            b"-", b"--", b"=", b",", b":", b"t", b"g", b"c", b"v", b"w", b"s", b"p", b"e", b"P", b"r",
-            b"l", b"L", b"h", b"V", b"x", b"0", b"1", b"9", b"255", b"256", b".", b"5.5", b"TERM", b"SIG",
-            b"rtmin+", b"RTMAX-", b"grace", b"rewrite", b"help", b"\xff", b"99999999999999999999", b"",
+            b"-",
+            b"--",
+            b"=",
+            b",",
+            b":",
+            b"t",
+            b"g",
+            b"c",
+            b"v",
+            b"w",
+            b"s",
+            b"p",
+            b"e",
+            b"P",
+            b"r",
+            b"l",
+            b"L",
+            b"h",
+            b"V",
+            b"x",
+            b"0",
+            b"1",
+            b"9",
+            b"255",
+            b"256",
+            b".",
+            b"5.5",
+            b"TERM",
+            b"SIG",
+            b"rtmin+",
+            b"RTMAX-",
+            b"grace",
+            b"rewrite",
+            b"help",
+            b"\xff",
+            b"99999999999999999999",
+            b"",
         ];
         let vars: &[&[u8]] = &[
-            b"PIDONE_GRACE=", b"PIDONE_REWRITE=", b"PIDONE_REMAP=", b"PIDONE_PDEATHSIG=", b"PIDONE_PAUSE=",
-            b"TINI_VERBOSITY=", b"DUMB_INIT_SETSID=", b"PIDONE_GROUP=", b"PATH=",
+            b"PIDONE_GRACE=",
+            b"PIDONE_REWRITE=",
+            b"PIDONE_REMAP=",
+            b"PIDONE_PDEATHSIG=",
+            b"PIDONE_PAUSE=",
+            b"TINI_VERBOSITY=",
+            b"DUMB_INIT_SETSID=",
+            b"PIDONE_GROUP=",
+            b"PATH=",
         ];
         let word = |next: &mut dyn FnMut(usize) -> usize| {
             let mut w = Vec::new();

@@ -39,7 +39,9 @@ macro_rules! synopsis {
     };
 }
 
-const USAGE: &[u8] = concat!(synopsis!(), "       pidone -P [OPTIONS]
+const USAGE: &[u8] = concat!(
+    synopsis!(),
+    "       pidone -P [OPTIONS]
  -t,--grace SECS    from SIGTERM to SIGKILL at shutdown (5)
  -g,--group         signal COMMAND's group; -c,--single-child: only it
  -r,--rewrite S:R   send signal S as R (0: drop)
@@ -50,7 +52,9 @@ const USAGE: &[u8] = concat!(synopsis!(), "       pidone -P [OPTIONS]
  -s  -l,-L,--license  -h,--help  -V,--version
 Env: PIDONE_{GRACE,GROUP,REWRITE,REMAP,PDEATHSIG,PAUSE,VERBOSE,WARN_REAP},
 TINI_{SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP}, DUMB_INIT_{SETSID,DEBUG}
-Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error").as_bytes();
+Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error"
+)
+.as_bytes();
 
 /// Called by the binary's entry point with the process's arguments and environment;
 /// returns the exit code.

@@ -2,9 +2,12 @@
 //! `arch` holds the per-architecture `_start`; `start` turns the initial stack into
 //! argv/envp, provides the memory functions and the panic handler.
 
-#![no_std]
-#![no_main]
+#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(test), no_main)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+// A test build of the binary (`cargo clippy --all-targets`) links std, whose panic handler
+// would clash with ours: there it is an empty crate. Its logic is tested through the library.
+#![cfg(not(test))]
 
 // The only per-architecture code: the entry point (and what its ABI needs besides).
 #[cfg_attr(target_arch = "x86_64", path = "arch/x86_64.rs")]

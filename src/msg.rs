@@ -4,8 +4,8 @@
 //! so neither formatting machinery nor tables of pointers end up in the binary.
 
 use crate::signals;
-use crate::table::split;
 use crate::sys::{self, CPath, Errno};
+use crate::table::split;
 
 /// The C library's texts for the errors pidone can meet, each as `<errno byte><text>`,
 /// NUL-separated. Others print as `error N`.

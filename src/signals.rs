@@ -2,8 +2,8 @@
 
 use linux_raw_sys::general as g;
 
-use crate::table::{word_index, words};
 use crate::sys::SigSet;
+use crate::table::{word_index, words};
 
 /// The names of signals 1..=31 in order, without the `SIG` prefix, then the aliases the
 /// C library and `kill -l` accept and the two real-time names (numbered in `AFTER_31`).
@@ -156,8 +156,21 @@ mod tests {
         assert_eq!(parse(b"RTMAX"), Some(64));
         assert_eq!(parse(b"RTMAX-1"), Some(63));
         assert_eq!(parse(b"RTMAX-30"), Some(34));
-        for bad in [&b"RTMIN+31"[..], b"RTMAX-31", b"RTMIN-1", b"RTMAX+1", b"RTMIN+", b"RTMIN+x", b"RTMIN1",
-            b"TERM+20", b"HUP+33", b"KILL-1", b"34+1", b"RTMIN+-1", b"RTMIN+4294967295"] {
+        for bad in [
+            &b"RTMIN+31"[..],
+            b"RTMAX-31",
+            b"RTMIN-1",
+            b"RTMAX+1",
+            b"RTMIN+",
+            b"RTMIN+x",
+            b"RTMIN1",
+            b"TERM+20",
+            b"HUP+33",
+            b"KILL-1",
+            b"34+1",
+            b"RTMIN+-1",
+            b"RTMIN+4294967295",
+        ] {
             assert_eq!(parse(bad), None, "{:?}", std::str::from_utf8(bad));
         }
     }
@@ -167,8 +180,20 @@ mod tests {
         assert_eq!(parse(b"IOT"), Some(g::SIGABRT));
         assert_eq!(parse(b"SIGPOLL"), Some(g::SIGIO));
         assert_eq!(parse(b"cld"), Some(g::SIGCHLD));
-        for bad in [&b""[..], b"0", b"65", b"-1", b"+1", b"SIG", b"TERMX", b"XTERM", b"SIGSIGTERM",
-            b"99999999999", b"SIGVERYLONGNAMEINDEED", b" TERM"] {
+        for bad in [
+            &b""[..],
+            b"0",
+            b"65",
+            b"-1",
+            b"+1",
+            b"SIG",
+            b"TERMX",
+            b"XTERM",
+            b"SIGSIGTERM",
+            b"99999999999",
+            b"SIGVERYLONGNAMEINDEED",
+            b" TERM",
+        ] {
             assert_eq!(parse(bad), None, "{:?}", std::str::from_utf8(bad));
         }
         for n in 1..=64u32 {
@@ -179,8 +204,7 @@ mod tests {
     #[test]
     fn only_cpu_faults_stay_unblocked() {
         for sig in 1..=64 {
-            let fault = [g::SIGSEGV, g::SIGBUS, g::SIGFPE, g::SIGILL, g::SIGABRT, g::SIGTRAP, g::SIGSYS]
-                .contains(&sig);
+            let fault = [g::SIGSEGV, g::SIGBUS, g::SIGFPE, g::SIGILL, g::SIGABRT, g::SIGTRAP, g::SIGSYS].contains(&sig);
             assert_eq!(WAITED & bit(sig) == 0, fault, "signal {sig}");
         }
     }

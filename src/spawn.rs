@@ -5,10 +5,9 @@ use linux_raw_sys::general as g;
 
 use crate::args;
 use crate::msg::{Line, PathBuf};
-use crate::table::{has, split};
 use crate::reap;
 use crate::sys::{self, CPath, CStrList, Errno, SigSet};
-
+use crate::table::{has, split};
 
 /// Forks and execs `argv[0]` with `argv` and `env`. Returns the child's pid; the child
 /// never returns (it execs, or reports the failure and exits 126/127).

@@ -48,9 +48,7 @@ impl Supervisor<'_> {
                 // After SIGKILL only children can be waited for; as PID 1 the rest dies
                 // with pidone anyway.
                 let now = sys::monotonic_ms();
-                if (!left && (kills > 0 || !self.neighbours_left()))
-                    || (kills == KILL_ROUNDS && now >= deadline)
-                {
+                if (!left && (kills > 0 || !self.neighbours_left())) || (kills == KILL_ROUNDS && now >= deadline) {
                     if left {
                         say(b"gave up on processes SIGKILL did not reach", 0, 0, 0);
                     }

@@ -218,10 +218,7 @@ pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize> {
 pub fn set_sigmask(set: SigSet) -> Result<SigSet> {
     let mut old: SigSet = 0;
     // SAFETY: both pointers are to live 8-byte sets; the kernel reads `set`, writes `old`.
-    unsafe {
-        syscall!(Sysno::rt_sigprocmask, g::SIG_SETMASK, &raw const set, &raw mut old, SIGSET_SIZE)
-    }
-    .map(|_| old)
+    unsafe { syscall!(Sysno::rt_sigprocmask, g::SIG_SETMASK, &raw const set, &raw mut old, SIGSET_SIZE) }.map(|_| old)
 }
 
 /// setpgid(2)
@@ -257,8 +254,7 @@ pub fn sigtimedwait(set: SigSet, timeout_ms: Option<u64>) -> Result<SigInfo> {
 /// ioctl(TIOCSPGRP): makes `pgrp` the foreground process group of the terminal on `fd`.
 pub fn tcsetpgrp(fd: i32, pgrp: i32) -> Result<()> {
     // SAFETY: the kernel reads one pid_t from the pointer to a live local.
-    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCSPGRP, &raw const pgrp) }
-        .map(drop)
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCSPGRP, &raw const pgrp) }.map(drop)
 }
 
 /// wait4(2) without rusage: returns (pid, raw wait status); pid 0 with WNOHANG when
@@ -266,8 +262,7 @@ pub fn tcsetpgrp(fd: i32, pgrp: i32) -> Result<()> {
 pub fn wait4(pid: i32, flags: u32) -> Result<(i32, i32)> {
     let mut status: i32 = 0;
     // SAFETY: the kernel writes one int through the pointer to a live local; rusage is NULL.
-    unsafe { syscall!(Sysno::wait4, pid, &raw mut status, flags, ptr::null_mut::<u8>()) }
-        .map(|p| (p as i32, status))
+    unsafe { syscall!(Sysno::wait4, pid, &raw mut status, flags, ptr::null_mut::<u8>()) }.map(|p| (p as i32, status))
 }
 
 /// write(2) of all of `buf` (a pipe may take it in parts). Errors end the attempt:
