@@ -4,8 +4,10 @@
 //! where that shows the difference.
 //!
 //! In CI (CI set) a missing engine fails these tests; elsewhere they are skipped with a
-//! note. `.ci/run` installs Docker and Podman and starts dockerd with
-//! `--init-path=/usr/local/libexec/pidone/docker-init`.
+//! note. `.ci/run` installs Docker and Podman and runs engines of its own: a dockerd on a
+//! private socket (`DOCKER_HOST`) with `--init-path=$PIDONE_DOCKER_INIT`, and Podman with
+//! private storage (`CONTAINERS_STORAGE_CONF`, `CONTAINERS_CONF`). The tests reach the
+//! engines only through those variables.
 
 mod common;
 use common::*;
@@ -15,8 +17,11 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Where .ci/run points dockerd's --init-path; the tests keep it a copy of the binary under test.
-const DOCKER_INIT: &str = "/usr/local/libexec/pidone/docker-init";
+/// Where .ci/run points its dockerd's --init-path (`PIDONE_DOCKER_INIT`); the tests keep it
+/// a copy of the binary under test. `None` when the engine is not one .ci/run started.
+fn docker_init() -> Option<String> {
+    std::env::var("PIDONE_DOCKER_INIT").ok().filter(|p| !p.is_empty())
+}
 /// Podman, as root here, may not raise limits: give every container fixed ones.
 const PODMAN_LIMITS: [&str; 4] = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"];
 
@@ -140,7 +145,11 @@ impl Container {
     /// The pids of the processes (as the container sees them) whose command line is `args`.
     fn pids_of(&self, args: &str) -> Vec<String> {
         let ps = self.exec(&["/bin/busybox", "ps", "-o", "pid,args"]);
-        ps.lines().filter_map(|l| l.trim().split_once(' ')).filter(|(_, a)| a.trim() == args).map(|(p, _)| p.to_string()).collect()
+        ps.lines()
+            .filter_map(|l| l.trim().split_once(' '))
+            .filter(|(_, a)| a.trim() == args)
+            .map(|(p, _)| p.to_string())
+            .collect()
     }
 
     /// How many zombies the container's PID namespace holds (busybox ps).
@@ -172,7 +181,9 @@ fn stop_scenario(eng: &'static str) {
     let img = image(eng);
     let with = Container::start(eng, "stop", &[&img, SLEEP[0], SLEEP[1], SLEEP[2]]);
     let without = Container::start(eng, "stop-base", &["--entrypoint", SLEEP[0], &img, SLEEP[1], SLEEP[2]]);
-    wait_for("both running", 30, || with.exec(&["/bin/busybox", "true"]).is_empty() && without.exec(&["/bin/busybox", "true"]).is_empty());
+    wait_for("both running", 30, || {
+        with.exec(&["/bin/busybox", "true"]).is_empty() && without.exec(&["/bin/busybox", "true"]).is_empty()
+    });
     let took = with.stop(10);
     let base = without.stop(2);
     eprintln!("{eng} stop: pidone {took:?} exit {}; baseline {base:?} exit {}", with.exit_code(), without.exit_code());
@@ -300,7 +311,9 @@ fn docker_stop_lets_survivors_clean_up() {
         }
         args.extend(["sh", "-c", script]);
         let c = Container::start("docker", tag, &args);
-        wait_for("survivors to start", 30, || ["a", "b", "c"].iter().all(|n| dir.join(format!("{n}.started")).exists()));
+        wait_for("survivors to start", 30, || {
+            ["a", "b", "c"].iter().all(|n| dir.join(format!("{n}.started")).exists())
+        });
         let took = c.stop(if entry.is_none() { 10 } else { 3 });
         let cleaned = ["a", "b", "c"].iter().filter(|n| dir.join(n).exists()).count();
         eprintln!("docker stop {tag}: {took:?}, {cleaned} of 3 cleaned up, exit {}", c.exit_code());
@@ -315,7 +328,11 @@ fn docker_as_nobody_with_a_read_only_root() {
     need!("docker");
     let img = image("docker");
     let script = "for i in $(/bin/busybox seq 10); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
-    let c = Container::start("docker", "nobody", &["--user", "65534:65534", "--read-only", &img, "/bin/busybox", "sh", "-c", script]);
+    let c = Container::start(
+        "docker",
+        "nobody",
+        &["--user", "65534:65534", "--read-only", &img, "/bin/busybox", "sh", "-c", script],
+    );
     c.orphans_exited();
     assert_eq!(c.exec(&["/bin/busybox", "id", "-u"]), "65534");
     assert_eq!(c.zombies(), 0);
@@ -323,30 +340,35 @@ fn docker_as_nobody_with_a_read_only_root() {
     assert_eq!(c.exit_code(), 143);
 }
 
-/// Makes sure dockerd's --init-path holds the binary under test.
-fn install_docker_init() {
+/// Makes sure dockerd's --init-path (.ci/run's own file) holds the binary under test.
+fn install_docker_init(path: &str) {
     let want = std::fs::read(bin()).unwrap();
-    if std::fs::read(DOCKER_INIT).ok().as_deref() != Some(&want[..]) {
-        std::fs::create_dir_all("/usr/local/libexec/pidone").unwrap();
-        let tmp = format!("{DOCKER_INIT}.new");
+    if std::fs::read(path).ok().as_deref() != Some(&want[..]) {
+        let tmp = format!("{path}.new");
         std::fs::write(&tmp, &want).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::rename(&tmp, DOCKER_INIT).unwrap();
+        std::fs::rename(&tmp, path).unwrap();
     }
 }
 
 #[test]
 fn docker_init_path_makes_pidone_the_init_for_any_image() {
     need!("docker");
-    install_docker_init();
+    // Only .ci/run's own dockerd has pidone as its --init; the user's is left alone.
+    let Some(init) = docker_init() else {
+        assert!(!in_ci(), "PIDONE_DOCKER_INIT is required in CI: .ci/run sets it for its dockerd");
+        eprintln!("skipped: PIDONE_DOCKER_INIT is not set (run through .ci/run)");
+        return;
+    };
+    install_docker_init(&init);
     let info = engine("docker", &["info", "--format", "{{.InitBinary}} {{.InitCommit.ID}}"], 60);
     let version = text(&Command::new(bin()).arg("--version").output().unwrap());
     let commit = version.rsplit("git.").next().unwrap();
     assert_eq!(
         text(&info),
-        format!("{DOCKER_INIT} {commit}"),
-        "dockerd must run with --init-path={DOCKER_INIT} (.ci/run starts it so)"
+        format!("{init} {commit}"),
+        "dockerd must run with --init-path={init} (.ci/run starts it so)"
     );
     let full = engine("docker", &["info"], 60);
     let all = format!("{}{}", String::from_utf8_lossy(&full.stdout), String::from_utf8_lossy(&full.stderr));
@@ -364,7 +386,11 @@ fn docker_init_path_makes_pidone_the_init_for_any_image() {
     let took = c.stop(10);
     eprintln!("docker run --init stop: {took:?}");
     assert_eq!(c.exit_code(), 143);
-    let out = engine("docker", &["run", "--rm", "--network", "none", "--init", "--entrypoint", "/bin/busybox", &img, "sh", "-c", "exit 42"], 120);
+    let out = engine(
+        "docker",
+        &["run", "--rm", "--network", "none", "--init", "--entrypoint", "/bin/busybox", &img, "sh", "-c", "exit 42"],
+        120,
+    );
     assert_eq!(out.status.code(), Some(42));
 }
 
@@ -375,7 +401,11 @@ fn podman_init_path_and_entrypoint() {
     let init = format!("--init-path={}", bin());
     // --init with an image whose entrypoint is not pidone: pidone comes in as PID 1.
     let script = "for i in $(/bin/busybox seq 20); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
-    let c = Container::start("podman", "init", &["--init", &init, "--entrypoint", "/bin/busybox", &img, "sh", "-c", script]);
+    let c = Container::start(
+        "podman",
+        "init",
+        &["--init", &init, "--entrypoint", "/bin/busybox", &img, "sh", "-c", script],
+    );
     wait_for("running", 30, || c.exec(&["/bin/busybox", "true"]).is_empty());
     let init_exe = c.exec(&["/bin/busybox", "readlink", "/proc/1/exe"]);
     assert!(c.exec(&[&init_exe, "--version"]).starts_with("pidone "), "PID 1 is {init_exe}");
@@ -385,8 +415,24 @@ fn podman_init_path_and_entrypoint() {
     assert_eq!(c.exit_code(), 143);
     let out = engine(
         "podman",
-        &["run", "--rm", "--network", "none", PODMAN_LIMITS[0], PODMAN_LIMITS[1], PODMAN_LIMITS[2], PODMAN_LIMITS[3],
-          "--init", &init, "--entrypoint", "/bin/busybox", &img, "sh", "-c", "exit 42"],
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            PODMAN_LIMITS[0],
+            PODMAN_LIMITS[1],
+            PODMAN_LIMITS[2],
+            PODMAN_LIMITS[3],
+            "--init",
+            &init,
+            "--entrypoint",
+            "/bin/busybox",
+            &img,
+            "sh",
+            "-c",
+            "exit 42",
+        ],
         120,
     );
     assert_eq!(out.status.code(), Some(42));
@@ -423,7 +469,11 @@ fn pod_with_a_shared_pid_namespace() {
     assert!(pod.pids_of("/bin/busybox sleep 500").is_empty());
 
     // Exit codes pass through for a second app in the same pod.
-    let out = engine("docker", &["run", "--rm", "--network", "none", "--pid", &pid, &img, "/bin/busybox", "sh", "-c", "exit 42"], 120);
+    let out = engine(
+        "docker",
+        &["run", "--rm", "--network", "none", "--pid", &pid, &img, "/bin/busybox", "sh", "-c", "exit 42"],
+        120,
+    );
     assert_eq!(out.status.code(), Some(42));
 
     // Stopping the pod: pause mode exits 0 after stopping what is left.
