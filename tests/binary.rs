@@ -12,7 +12,8 @@ fn program_headers(elf: &[u8]) -> Vec<(u32, u32)> {
     assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
     let is64 = elf[4] == 2;
     let le = elf[5] == 1;
-    let u16_at = |o: usize| if le { u16::from_le_bytes([elf[o], elf[o + 1]]) } else { u16::from_be_bytes([elf[o], elf[o + 1]]) };
+    let u16_at =
+        |o: usize| if le { u16::from_le_bytes([elf[o], elf[o + 1]]) } else { u16::from_be_bytes([elf[o], elf[o + 1]]) };
     let u32_at = |o: usize| {
         let b = [elf[o], elf[o + 1], elf[o + 2], elf[o + 3]];
         if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }

@@ -10,8 +10,19 @@ fn help_goes_to_stdout_and_exits_0() {
         assert_eq!(out.code(), 0);
         assert!(out.stdout.starts_with("usage: pidone [OPTIONS] [--] COMMAND [ARG...]\n"), "{}", out.stdout);
         for opt in [
-            "--grace", "--group", "--single-child", "--rewrite", "--remap-exit", "--pdeathsig", "--pause",
-            "--verbose", "--warn-reap", "-s", "--license", "--help", "--version",
+            "--grace",
+            "--group",
+            "--single-child",
+            "--rewrite",
+            "--remap-exit",
+            "--pdeathsig",
+            "--pause",
+            "--verbose",
+            "--warn-reap",
+            "-s",
+            "--license",
+            "--help",
+            "--version",
         ] {
             assert!(out.stdout.contains(opt), "help lacks {opt}");
         }

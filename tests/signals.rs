@@ -41,7 +41,8 @@ fn reserved_realtime_signals_too() {
     native_only!("host signals 32 and 33 belong to the C library qemu-user runs on; they never reach the guest");
     // 32 and 33 terminate a command that does not handle them: 128 + N shows they arrived.
     for sig in [32, 33, 64] {
-        let s = Session::start(pid1_command(&[PYTHON, "-c", "print('ready', flush=True); import time; time.sleep(100)"]));
+        let s =
+            Session::start(pid1_command(&[PYTHON, "-c", "print('ready', flush=True); import time; time.sleep(100)"]));
         assert_eq!(s.line(10), "ready");
         s.signal(sig);
         assert_eq!(s.finish(10).code(), 128 + sig);
@@ -67,7 +68,12 @@ fn five_hundred_queued_realtime_signals_arrive_exactly_once_each() {
 fn forwarded_signals_become_the_exit_status() {
     for (sig, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130), (libc::SIGUSR1, 138), (libc::SIGHUP, 129)] {
         // -v: should this ever fail, stderr says what pidone received and sent.
-        let s = Session::start(pid1_command(&["-v", PYTHON, "-c", "print('ready', flush=True); import time; time.sleep(100)"]));
+        let s = Session::start(pid1_command(&[
+            "-v",
+            PYTHON,
+            "-c",
+            "print('ready', flush=True); import time; time.sleep(100)",
+        ]));
         assert_eq!(s.line(10), "ready");
         s.signal(sig);
         assert_eq!(s.finish(10).code(), code);
@@ -86,7 +92,9 @@ fn status_field(status: &str, field: &str) -> String {
 
 #[test]
 fn command_gets_the_signal_state_pidone_started_with() {
-    native_only!("qemu-user keeps a host signal mask and handlers of its own, which a native command exec'd from it inherits instead of the guest's");
+    native_only!(
+        "qemu-user keeps a host signal mask and handlers of its own, which a native command exec'd from it inherits instead of the guest's"
+    );
     // A launcher blocks USR1 and ignores USR2 and PIPE, then execs pidone; the command
     // must see exactly that, while pidone itself blocks everything but the CPU faults.
     let launcher = format!(

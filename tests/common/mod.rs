@@ -184,14 +184,7 @@ impl Session {
                 *sink.lock().unwrap() = String::from_utf8_lossy(&buf).into_owned();
             }
         });
-        Session {
-            child,
-            lines,
-            stderr,
-            stderr_done: Some(stderr_done),
-            stdout_rest,
-            stdout_done: Some(stdout_done),
-        }
+        Session { child, lines, stderr, stderr_done: Some(stderr_done), stdout_rest, stdout_done: Some(stdout_done) }
     }
 
     /// The next stdout line, or a test failure after `secs`.
@@ -287,7 +280,10 @@ signal.signal(signal.SIGTERM, h); print('ready', flush=True); time.sleep(3)\"; e
 
 /// The command's pid from a `-v` log.
 pub fn spawned_pid(log: &str) -> i32 {
-    log.lines().find_map(|l| l.strip_prefix("pidone: spawned ")).and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{log}"))
+    log.lines()
+        .find_map(|l| l.strip_prefix("pidone: spawned "))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{log}"))
 }
 
 pub fn kill(pid: i32, sig: i32) {
