@@ -137,8 +137,10 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
         if !env.starts_with(i, prefix) {
             continue;
         }
+        // An entry without `=` defines no variable (getenv skips it too): it must not
+        // hide a later `NAME=value`.
         let Some(entry) = env.bytes(i) else { continue };
-        let eq = entry.iter().position(|&c| c == b'=').unwrap_or(entry.len());
+        let Some(eq) = entry.iter().position(|&c| c == b'=') else { continue };
         if let Some(slot) = word_index(ENV_NAMES, &entry[..eq]).and_then(|k| found.get_mut(k))
             && *slot == 0
         {

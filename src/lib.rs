@@ -21,6 +21,7 @@ pub mod table;
 pub mod tree;
 
 use args::{Action, ArgError};
+use linux_raw_sys::general as g;
 use linux_raw_sys::prctl;
 use msg::Line;
 use sys::{CPath, CStrList};
@@ -66,6 +67,14 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         Ok(mask) => mask,
         Err(e) => return fatal(b"failed to block signals: \x03", e),
     };
+    // A caller that ignores SIGCHLD hands that on through execve, and the kernel then
+    // reaps pidone's children itself and never tells it: pidone would wait forever and
+    // lose the exit code (tini and catatonit do; dumb-init does not). pidone takes the
+    // default back for itself; the command gets the caller's disposition again.
+    let inherited = match sys::sigaction(g::SIGCHLD, &sys::default_action()) {
+        Ok(sigchld) => spawn::Inherited { mask, sigchld },
+        Err(e) => return fatal(b"failed to reset SIGCHLD: \x03", e),
+    };
     let mut opts = args::Options::default();
     let cmd = match args::parse(argv, env, &mut opts) {
         Ok(Action::Run(cmd)) => cmd,
@@ -98,7 +107,7 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     // Pause mode has no command: child 0 is never reaped.
     let mut child = 0;
     if !opts.pause {
-        child = match spawn::spawn_child(argv.skip(cmd), env, mask) {
+        child = match spawn::spawn_child(argv.skip(cmd), env, &inherited) {
             Ok(pid) => pid,
             Err(e) => return fatal(b"failed to fork: \x03", e),
         };
@@ -108,7 +117,7 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));
-    supervise::Supervisor { child, opts: &opts, self_pid }.run()
+    supervise::Supervisor { child, opts: &opts, self_pid, group_gone: Default::default() }.run()
 }
 
 fn fatal(fmt: &[u8], e: sys::Errno) -> i32 {

@@ -6,15 +6,23 @@ use linux_raw_sys::general as g;
 use crate::args;
 use crate::msg::{Line, PathBuf};
 use crate::reap;
-use crate::sys::{self, CPath, CStrList, Errno, SigSet};
+use crate::sys::{self, CPath, CStrList, Errno, SigAction, SigSet};
 use crate::table::{has, split};
+
+/// What pidone was started with and changed for itself, which the command gets back.
+pub struct Inherited {
+    /// The signal mask.
+    pub mask: SigSet,
+    /// SIGCHLD's disposition (pidone resets it to the default for itself).
+    pub sigchld: SigAction,
+}
 
 /// Forks and execs `argv[0]` with `argv` and `env`. Returns the child's pid; the child
 /// never returns (it execs, or reports the failure and exits 126/127).
-pub fn spawn_child(argv: CStrList, env: CStrList, mask: SigSet) -> Result<i32, Errno> {
+pub fn spawn_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> Result<i32, Errno> {
     let pid = sys::fork()?;
     if pid == 0 {
-        sys::exit(exec_child(argv, env, mask));
+        sys::exit(exec_child(argv, env, inherited));
     }
     // Also set in the parent, so the group exists before pidone forwards anything to it,
     // whichever process runs first. Fails harmlessly (EACCES) once the child has exec'd.
@@ -23,15 +31,16 @@ pub fn spawn_child(argv: CStrList, env: CStrList, mask: SigSet) -> Result<i32, E
 }
 
 /// The child's side: returns only the exit code of a failed exec.
-fn exec_child(argv: CStrList, env: CStrList, mask: SigSet) -> i32 {
+fn exec_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> i32 {
     // Its own process group, and the terminal's foreground group if stdin is one, so
     // Ctrl-C reaches the command and not pidone. Done here, while SIGTTOU is still
     // blocked, like tini: no tty (ENOTTY) or someone else's tty (EPERM) is fine.
     let _ = sys::setpgid(0, 0);
     let _ = sys::tcsetpgrp(0, sys::getpid());
-    // The command gets exactly the mask pidone was started with. Dispositions need no
-    // restoring: pidone installs no handlers, and execve keeps only what was ignored.
-    let _ = sys::set_sigmask(mask);
+    // The command gets exactly the mask and dispositions pidone was started with. pidone
+    // installs no handlers (execve keeps only what was ignored); it only reset SIGCHLD.
+    let _ = sys::sigaction(g::SIGCHLD, &inherited.sigchld);
+    let _ = sys::set_sigmask(inherited.mask);
     let Some(name) = argv.get(0).map(CPath::of) else {
         return reap::EXIT_NOT_FOUND;
     };

@@ -4,6 +4,8 @@
 //! Nothing here may end pidone early: after the command has started, failures are
 //! reported and the loop goes on, because PID 1 exiting kills the whole container.
 
+use core::cell::Cell;
+
 use linux_raw_sys::general as g;
 
 use crate::args::Options;
@@ -29,6 +31,8 @@ pub struct Supervisor<'a> {
     pub opts: &'a Options,
     /// pidone's own pid, to recognise signals the kernel raised for pidone itself.
     pub self_pid: i32,
+    /// Whether the command's process group has been found empty (see `signal_rest`).
+    pub group_gone: Cell<bool>,
 }
 
 impl Supervisor<'_> {
@@ -168,16 +172,27 @@ impl Supervisor<'_> {
     /// PID 1 every other process of the namespace (pid -1); otherwise only its own
     /// descendants, never pid -1.
     fn signal_rest(&self, sigs: &[u32]) {
-        let target = if self.pid1() {
-            -1
-        } else if tree::signal_descendants(self.self_pid, sigs).is_ok() {
+        if self.pid1() {
+            for &sig in sigs {
+                let _ = sys::kill(-1, sig);
+            }
             return;
-        } else {
-            // No /proc: the command's process group is the best pidone can still find.
-            -self.child
-        };
+        }
+        if tree::signal_descendants(self.self_pid, sigs).is_ok() {
+            return;
+        }
+        // The tree could not be learnt (no /proc, a /proc of another PID namespace, a
+        // children file that cannot be read): the command's process group is what pidone
+        // can still reach. Not in pause mode, which has no command (the group would be
+        // pidone's caller's), and never again once the group is empty: its number could
+        // then be reused for somebody else's group.
+        if self.child <= 0 || self.group_gone.get() {
+            return;
+        }
         for &sig in sigs {
-            let _ = sys::kill(target, sig);
+            if sys::kill(-self.child, sig) == Err(Errno::ESRCH) {
+                self.group_gone.set(true);
+            }
         }
     }
 }

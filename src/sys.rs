@@ -202,6 +202,20 @@ pub fn openat(dir: i32, path: CPath, flags: u32) -> Result<i32> {
     unsafe { syscall!(Sysno::openat, dir, path.ptr(), flags | g::O_CLOEXEC, 0) }.map(|fd| fd as i32)
 }
 
+/// pidfd_open(2): a descriptor that stays bound to the process `pid` names now, even if the
+/// number is reused later (Linux 5.3; ENOSYS before). Close-on-exec, like every descriptor
+/// pidone opens.
+pub fn pidfd_open(pid: i32) -> Result<i32> {
+    // SAFETY: no pointers are passed.
+    unsafe { syscall!(Sysno::pidfd_open, pid, 0) }.map(|fd| fd as i32)
+}
+
+/// pidfd_send_signal(2) with no siginfo: like kill(2), to the process behind `pidfd`.
+pub fn pidfd_send_signal(pidfd: i32, sig: u32) -> Result<()> {
+    // SAFETY: the siginfo pointer is NULL; no other pointers are passed.
+    unsafe { syscall!(Sysno::pidfd_send_signal, pidfd, sig, ptr::null::<u8>(), 0) }.map(drop)
+}
+
 /// prctl(2) with one integer argument.
 pub fn prctl(option: u32, arg: usize) -> Result<()> {
     // SAFETY: the options pidone uses take integers, not pointers.
@@ -212,6 +226,14 @@ pub fn prctl(option: u32, arg: usize) -> Result<()> {
 pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe { syscall!(Sysno::read, fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// readlinkat(2) relative to the current directory: the link's target in `buf` (not
+/// NUL-terminated, cut at `buf.len()`).
+pub fn readlink(path: CPath, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: `path` is NUL-terminated and only read; the kernel writes at most `buf.len()`
+    // bytes into `buf`.
+    unsafe { syscall!(Sysno::readlinkat, g::AT_FDCWD, path.ptr(), buf.as_mut_ptr(), buf.len()) }
 }
 
 /// rt_sigprocmask(SIG_SETMASK): installs `set` and returns the previous mask.
@@ -225,6 +247,27 @@ pub fn set_sigmask(set: SigSet) -> Result<SigSet> {
 pub fn setpgid(pid: i32, pgid: i32) -> Result<()> {
     // SAFETY: no pointers are passed.
     unsafe { syscall!(Sysno::setpgid, pid, pgid) }.map(drop)
+}
+
+/// A signal's disposition as the kernel stores it: its own layout on each architecture.
+pub type SigAction = g::kernel_sigaction;
+
+/// The default disposition, with no flags (every field zero).
+pub fn default_action() -> SigAction {
+    // SAFETY: all-zero bytes are a valid `kernel_sigaction`: no handler (SIG_DFL), no
+    // flags, no restorer, an empty mask.
+    unsafe { core::mem::zeroed() }
+}
+
+/// rt_sigaction(2): installs `new` for `sig` and returns the previous disposition.
+pub fn sigaction(sig: u32, new: &SigAction) -> Result<SigAction> {
+    let mut old = core::mem::MaybeUninit::<SigAction>::uninit();
+    // SAFETY: the kernel reads one `kernel_sigaction` from `new` and writes one into `old`,
+    // both in this architecture's layout (linux-raw-sys's per-target definition).
+    unsafe { syscall!(Sysno::rt_sigaction, sig, new as *const SigAction, old.as_mut_ptr(), SIGSET_SIZE) }?;
+    // SAFETY: on success the kernel has written the whole struct. SIG_IGN (1) lands in the
+    // handler field as a non-null function pointer that is never called, only handed back.
+    Ok(unsafe { old.assume_init() })
 }
 
 /// rt_sigtimedwait(2): dequeues one signal of `set`, waiting at most `timeout_ms`

@@ -1,79 +1,235 @@
 //! Finding pidone's own descendants, for shutdown when pidone is not PID 1 and must not
 //! signal pid -1. The kernel lists each thread's children in /proc/PID/task/TID/children.
+//!
+//! Three things make the walk safe to run against a tree that changes under it:
+//! - It is iterative: a fixed array holds one cursor per level, so a chain of 1,000
+//!   nested shells needs no more stack than one shell (a recursive walk overflowed a
+//!   32 KiB stack at 40 levels).
+//! - Each level visits its children in increasing pid order, the cursor being the last pid
+//!   visited, so a child that exits (or a parent whose list changes) never makes the walk
+//!   lose its place or visit a process twice.
+//! - A pid read from a children file may be reaped and reused by an unrelated process
+//!   before it is signalled. pidone's own children cannot be (only pidone reaps them, and
+//!   not during the walk); deeper ones are signalled through a pidfd, after checking that
+//!   the process behind it is still the child of the parent it was listed under.
 
 use linux_raw_sys::general as g;
 
 use crate::msg::PathBuf;
 use crate::signals::parse_u32;
 use crate::sys::{self, Errno};
+use crate::table::split;
 
 /// How deep the walk goes. Processes further down are missed by this pass only: when
 /// their ancestors die they are reparented to pidone (a subreaper) and found next pass.
-const MAX_DEPTH: u32 = 32;
+const MAX_DEPTH: usize = 64;
 
-/// Sends each of `sigs`, in order, to every descendant of `pid`; an error when /proc
-/// cannot be read at all.
-pub fn signal_descendants(pid: i32, sigs: &[u32]) -> Result<(), Errno> {
-    walk(pid, sigs, MAX_DEPTH, &mut PathBuf::path())
+/// Sends each of `sigs`, in order, to every descendant of pidone (`self_pid`), the deepest
+/// first. An error when the tree could not be learnt completely: /proc is missing or
+/// belongs to another PID namespace, or a children file could not be read. What was found
+/// is signalled even then; the caller falls back on what it can reach without /proc.
+pub fn signal_descendants(self_pid: i32, sigs: &[u32]) -> Result<(), Errno> {
+    let mut walk = Walk { self_pid, sigs, path: PathBuf::path(), error: None };
+    walk.check_proc()?;
+    // levels[d]: a process at depth d whose children are being visited, and the last of
+    // them visited so far (0: none yet).
+    let mut levels = [(self_pid, 0i32); MAX_DEPTH];
+    let mut depth = 0;
+    while let Some(&(pid, after)) = levels.get(depth) {
+        if let Some(child) = walk.next_child(pid, after) {
+            if let Some(level) = levels.get_mut(depth) {
+                level.1 = child;
+            }
+            match levels.get_mut(depth + 1) {
+                Some(level) => {
+                    *level = (child, 0);
+                    depth += 1;
+                }
+                // Too deep to go on: the child itself, not its descendants.
+                None => walk.signal(child, pid),
+            }
+            continue;
+        }
+        // All of pid's children are done: now pid itself, unless it is pidone.
+        let Some(&(parent, _)) = depth.checked_sub(1).and_then(|up| levels.get(up)) else { break };
+        depth -= 1;
+        walk.signal(pid, parent);
+    }
+    walk.error.map_or(Ok(()), Err)
 }
 
-/// `path` is scratch space shared by every level of the walk: each level is done with it
-/// before it goes down, so one PATH_MAX buffer serves the whole tree.
-fn walk(pid: i32, sigs: &[u32], depth: u32, path: &mut PathBuf) -> Result<(), Errno> {
-    path.clear().push(b"/proc/").num(pid as u64).push(b"/task");
-    let Some(task) = path.cpath() else { return Err(Errno::ENAMETOOLONG) };
-    let dir = sys::openat(g::AT_FDCWD, task, g::O_RDONLY | g::O_DIRECTORY)?;
-    // Directory records, then a chunk of a children file.
-    let mut buf = [0u8; 640];
-    let (ents, chunk) = buf.split_at_mut(512);
-    while let Ok(n @ 1..) = sys::getdents64(dir, ents) {
-        for tid in dirent_names(&ents[..n]).filter_map(parse_u32) {
-            // TID/children, relative to the task directory.
-            path.clear().num(tid as u64).push(b"/children");
-            let Some(Ok(fd)) = path.cpath().map(|p| sys::openat(dir, p, g::O_RDONLY)) else { continue };
-            // "12 345 " in chunks of any size: a pid may straddle two reads.
-            let mut child: i32 = 0;
-            loop {
-                let n = sys::read(fd, chunk).unwrap_or(0);
-                // At the end, one separator to flush the last pid.
-                let bytes = if n == 0 { &b" "[..] } else { &chunk[..n] };
-                for &c in bytes {
-                    if c.is_ascii_digit() {
-                        child = child.wrapping_mul(10).wrapping_add((c - b'0') as i32);
-                    } else if child > 0 {
-                        // Its descendants first: signalled first, a parent could exit
-                        // and hand them to pidone before this walk reached them.
-                        if depth > 0 {
-                            let _ = walk(child, sigs, depth - 1, path);
-                        }
-                        for &sig in sigs {
-                            let _ = sys::kill(child, sig);
-                        }
-                        child = 0;
-                    }
-                }
-                if n == 0 {
-                    break;
-                }
-            }
-            sys::close(fd);
+struct Walk<'a> {
+    self_pid: i32,
+    sigs: &'a [u32],
+    /// Scratch space for every path the walk opens.
+    path: PathBuf,
+    /// The first failure to learn part of the tree.
+    error: Option<Errno>,
+}
+
+impl Walk<'_> {
+    /// /proc must be of pidone's own PID namespace: in `unshare --pid --fork` without
+    /// `--mount-proc`, /proc/PID is another process of the same number (the host's
+    /// kthreadd for PID 2), and its children would be unrelated processes here.
+    fn check_proc(&mut self) -> Result<(), Errno> {
+        let mut buf = [0u8; 12];
+        let n = sys::readlink(sys::CPath::of(c"/proc/self"), &mut buf)?;
+        match buf.get(..n).and_then(parse_u32) {
+            Some(pid) if pid as i32 == self.self_pid => Ok(()),
+            _ => Err(Errno::ESRCH),
         }
     }
-    sys::close(dir);
-    Ok(())
+
+    fn fail(&mut self, e: Errno) {
+        self.error.get_or_insert(e);
+    }
+
+    /// The smallest pid above `after` among the children of `pid` (of all its threads).
+    fn next_child(&mut self, pid: i32, after: i32) -> Option<i32> {
+        let own = pid == self.self_pid;
+        self.path.clear().push(b"/proc/").num(pid as u64).push(b"/task");
+        let dir = match self.path.cpath().map(|p| sys::openat(g::AT_FDCWD, p, g::O_RDONLY | g::O_DIRECTORY)) {
+            Some(Ok(fd)) => fd,
+            // It has exited since its parent listed it: it has no children to find.
+            Some(Err(Errno::ENOENT | Errno::ESRCH)) if !own => return None,
+            Some(Err(e)) => {
+                self.fail(e);
+                return None;
+            }
+            // Cannot happen: /proc/PID/task fits.
+            None => return None,
+        };
+        let mut best: Option<i32> = None;
+        // Directory records, then a chunk of a children file.
+        let mut buf = [0u8; 640];
+        let (ents, chunk) = buf.split_at_mut(512);
+        loop {
+            let n = match sys::getdents64(dir, ents) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    self.fail(e);
+                    break;
+                }
+            };
+            for tid in dirent_names(ents.get(..n).unwrap_or_default()).filter_map(parse_u32) {
+                // TID/children, relative to the task directory.
+                self.path.clear().num(tid as u64).push(b"/children");
+                let fd = match self.path.cpath().map(|p| sys::openat(dir, p, g::O_RDONLY)) {
+                    Some(Ok(fd)) => fd,
+                    // A thread that has exited since the directory was read. pidone's own
+                    // thread has not: then the kernel has no children files at all
+                    // (CONFIG_PROC_CHILDREN), and the walk cannot see anything.
+                    Some(Err(Errno::ENOENT)) if !own => continue,
+                    Some(Err(e)) => {
+                        self.fail(e);
+                        continue;
+                    }
+                    None => continue,
+                };
+                // "12 345 " in chunks of any size: a pid may straddle two reads.
+                let mut child: i32 = 0;
+                loop {
+                    let n = match sys::read(fd, chunk) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            self.fail(e);
+                            0
+                        }
+                    };
+                    // At the end, one separator to flush the last pid.
+                    let bytes = if n == 0 { &b" "[..] } else { chunk.get(..n).unwrap_or_default() };
+                    for &c in bytes {
+                        if c.is_ascii_digit() {
+                            child = child.wrapping_mul(10).wrapping_add((c - b'0') as i32);
+                        } else if child > 0 {
+                            if child > after && best.is_none_or(|b| child < b) {
+                                best = Some(child);
+                            }
+                            child = 0;
+                        }
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                }
+                sys::close(fd);
+            }
+        }
+        sys::close(dir);
+        best
+    }
+
+    /// Sends the signals to `pid`, which was listed as a child of `parent`.
+    fn signal(&mut self, pid: i32, parent: i32) {
+        if parent == self.self_pid {
+            // pidone's own child: only pidone reaps it, and not during the walk, so the
+            // number still names the same process (alive, or a zombie that ignores signals).
+            for &sig in self.sigs {
+                let _ = sys::kill(pid, sig);
+            }
+            return;
+        }
+        match sys::pidfd_open(pid) {
+            Ok(fd) => {
+                // The number may have been reused between the children file and
+                // pidfd_open. The process behind `fd` is the one listed if it is still
+                // `parent`'s child, or pidone's if `parent` has exited since. (If it has
+                // exited too and the number been reused again, `fd` still names the dead
+                // one, and the signal goes nowhere.)
+                if self.parent_of(pid).is_some_and(|p| p == parent || p == self.self_pid) {
+                    for &sig in self.sigs {
+                        let _ = sys::pidfd_send_signal(fd, sig);
+                    }
+                }
+                sys::close(fd);
+            }
+            // Gone already.
+            Err(Errno::ESRCH) => {}
+            // A kernel before 5.3 has no pidfds: the number is all there is (the README
+            // says what remains then).
+            Err(Errno::ENOSYS) => {
+                for &sig in self.sigs {
+                    let _ = sys::kill(pid, sig);
+                }
+            }
+            // No descriptor to spare, say: not signalled, and the caller is told.
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// The parent of `pid`: the fourth field of /proc/PID/stat, after `pid (comm) state`.
+    fn parent_of(&mut self, pid: i32) -> Option<i32> {
+        self.path.clear().push(b"/proc/").num(pid as u64).push(b"/stat");
+        let fd = sys::openat(g::AT_FDCWD, self.path.cpath()?, g::O_RDONLY).ok()?;
+        // The fields up to the parent fit: comm is at most 16 bytes.
+        let mut buf = [0u8; 128];
+        let n = sys::read(fd, &mut buf).unwrap_or(0);
+        sys::close(fd);
+        stat_parent(buf.get(..n)?)
+    }
+}
+
+/// The parent pid in the text of /proc/PID/stat. comm may hold spaces and parentheses, so
+/// the fields are counted from the last `)`.
+pub fn stat_parent(stat: &[u8]) -> Option<i32> {
+    let close = stat.iter().rposition(|&c| c == b')')?;
+    let mut fields = split(stat.get(close + 1..)?, b' ').filter(|f| !f.is_empty());
+    fields.nth(1).and_then(parse_u32).map(|p| p as i32)
 }
 
 /// The names in a buffer of `linux_dirent64` records from getdents64: each record is
-/// d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), then the NUL-terminated name.
+/// d_ino, d_off, d_reclen, d_type, then the NUL-terminated name.
 pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
-    const NAME: usize = 19;
+    const RECLEN: usize = core::mem::offset_of!(g::linux_dirent64, d_reclen);
+    const NAME: usize = core::mem::offset_of!(g::linux_dirent64, d_name);
     let mut rest = buf;
     core::iter::from_fn(move || {
-        let reclen = u16::from_ne_bytes([*rest.get(16)?, *rest.get(17)?]) as usize;
+        let reclen = u16::from_ne_bytes([*rest.get(RECLEN)?, *rest.get(RECLEN + 1)?]) as usize;
         let rec = rest.get(..reclen).filter(|_| reclen > NAME)?;
-        rest = &rest[reclen..];
-        let name = &rec[NAME..];
-        Some(&name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())])
+        rest = rest.get(reclen..)?;
+        let name = rec.get(NAME..)?;
+        name.get(..name.iter().position(|&c| c == 0).unwrap_or(name.len()))
     })
 }
 
@@ -101,5 +257,22 @@ mod tests {
         let mut bad = record("1");
         bad[16..18].copy_from_slice(&0u16.to_ne_bytes());
         assert_eq!(dirent_names(&bad).count(), 0);
+    }
+
+    #[test]
+    fn the_kernels_dirent_layout_is_the_one_parsed() {
+        assert_eq!(core::mem::offset_of!(g::linux_dirent64, d_reclen), 16);
+        assert_eq!(core::mem::offset_of!(g::linux_dirent64, d_name), 19);
+    }
+
+    #[test]
+    fn parent_pids_from_stat_lines() {
+        assert_eq!(stat_parent(b"42 (sleep) S 7 42 42 0 -1"), Some(7));
+        // comm with spaces and parentheses: counted from the last `)`.
+        assert_eq!(stat_parent(b"42 (a) b (c)) R 1234 42 1"), Some(1234));
+        assert_eq!(stat_parent(b"42 (x)  Z  99 "), Some(99));
+        for bad in [&b""[..], b"42 (sleep", b"42 (sleep) S", b"42 (sleep) S x 1", b"42 (s) S -1 2"] {
+            assert_eq!(stat_parent(bad), None, "{:?}", std::str::from_utf8(bad));
+        }
     }
 }

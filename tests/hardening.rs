@@ -12,19 +12,6 @@ fn first_line(out: &Outcome) -> &str {
     out.stderr.lines().next().unwrap_or("")
 }
 
-/// Runs `cmd` as uid/gid 65534 (nobody), with no supplementary groups.
-fn as_nobody(cmd: &mut Command) {
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-}
-
 // ---- bad input ----
 
 #[test]

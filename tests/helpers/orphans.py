@@ -33,6 +33,10 @@ def zombies():
 
 start = time.monotonic()
 os.close(w)
+if os.readlink("/proc/self") != str(os.getpid()):
+    # /proc is another PID namespace's (no --mount-proc): nothing here can be counted.
+    print("zombies ? alive ? ms ?", flush=True)
+    sys.exit(0)
 deadline = start + 60
 while True:
     # Every process but this one and the init, running or a zombie: a zombie keeps its
