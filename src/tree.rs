@@ -18,7 +18,6 @@ use linux_raw_sys::general as g;
 use crate::msg::PathBuf;
 use crate::signals::parse_u32;
 use crate::sys::{self, Errno};
-use crate::table::split;
 
 /// How deep the walk goes. Processes further down are missed by this pass only: when
 /// their ancestors die they are reparented to pidone (a subreaper) and found next pass.
@@ -173,11 +172,10 @@ impl Walk<'_> {
         match sys::pidfd_open(pid) {
             Ok(fd) => {
                 // The number may have been reused between the children file and
-                // pidfd_open. The process behind `fd` is the one listed if it is still
-                // `parent`'s child, or pidone's if `parent` has exited since. (If it has
-                // exited too and the number been reused again, `fd` still names the dead
-                // one, and the signal goes nowhere.)
-                if self.parent_of(pid).is_some_and(|p| p == parent || p == self.self_pid) {
+                // pidfd_open. If it is still listed as `parent`'s child (or, `parent` having
+                // exited since, as pidone's), `fd` names that child; or else a process that
+                // has exited since, and the signal goes nowhere.
+                if self.is_child(parent, pid) || self.is_child(self.self_pid, pid) {
                     for &sig in self.sigs {
                         let _ = sys::pidfd_send_signal(fd, sig);
                     }
@@ -198,24 +196,10 @@ impl Walk<'_> {
         }
     }
 
-    /// The parent of `pid`: the fourth field of /proc/PID/stat, after `pid (comm) state`.
-    fn parent_of(&mut self, pid: i32) -> Option<i32> {
-        self.path.clear().push(b"/proc/").num(pid as u64).push(b"/stat");
-        let fd = sys::openat(g::AT_FDCWD, self.path.cpath()?, g::O_RDONLY).ok()?;
-        // The fields up to the parent fit: comm is at most 16 bytes.
-        let mut buf = [0u8; 128];
-        let n = sys::read(fd, &mut buf).unwrap_or(0);
-        sys::close(fd);
-        stat_parent(buf.get(..n)?)
+    /// Whether `pid` is listed now among the children of `parent`.
+    fn is_child(&mut self, parent: i32, pid: i32) -> bool {
+        self.next_child(parent, pid - 1) == Some(pid)
     }
-}
-
-/// The parent pid in the text of /proc/PID/stat. comm may hold spaces and parentheses, so
-/// the fields are counted from the last `)`.
-pub fn stat_parent(stat: &[u8]) -> Option<i32> {
-    let close = stat.iter().rposition(|&c| c == b')')?;
-    let mut fields = split(stat.get(close + 1..)?, b' ').filter(|f| !f.is_empty());
-    fields.nth(1).and_then(parse_u32).map(|p| p as i32)
 }
 
 /// The names in a buffer of `linux_dirent64` records from getdents64: each record is
@@ -263,16 +247,5 @@ mod tests {
     fn the_kernels_dirent_layout_is_the_one_parsed() {
         assert_eq!(core::mem::offset_of!(g::linux_dirent64, d_reclen), 16);
         assert_eq!(core::mem::offset_of!(g::linux_dirent64, d_name), 19);
-    }
-
-    #[test]
-    fn parent_pids_from_stat_lines() {
-        assert_eq!(stat_parent(b"42 (sleep) S 7 42 42 0 -1"), Some(7));
-        // comm with spaces and parentheses: counted from the last `)`.
-        assert_eq!(stat_parent(b"42 (a) b (c)) R 1234 42 1"), Some(1234));
-        assert_eq!(stat_parent(b"42 (x)  Z  99 "), Some(99));
-        for bad in [&b""[..], b"42 (sleep", b"42 (sleep) S", b"42 (sleep) S x 1", b"42 (s) S -1 2"] {
-            assert_eq!(stat_parent(bad), None, "{:?}", std::str::from_utf8(bad));
-        }
     }
 }
