@@ -269,7 +269,12 @@ pub fn parse_seconds(s: &[u8]) -> Option<u64> {
         None => (s, &b"0"[..]),
     };
     // `.5` is 500 ms, `.05` 50 ms, `.005` 5 ms.
-    let scale = *[100, 10, 1].get(frac.len().wrapping_sub(1))?;
+    let scale = match frac.len() {
+        1 => 100,
+        2 => 10,
+        3 => 1,
+        _ => return None,
+    };
     (parse_u32(whole)? as u64).checked_mul(1000)?.checked_add(parse_u32(frac)? as u64 * scale)
 }
 

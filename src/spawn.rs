@@ -44,11 +44,8 @@ fn exec_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> i32 {
     let Some(name) = argv.get(0).map(CPath::of) else {
         return reap::EXIT_NOT_FOUND;
     };
-    // PATH only matters for a name without a slash.
-    let path = match has(name.bytes(), b'/') {
-        true => &[][..],
-        false => args::getenv(env, b"PATH").unwrap_or(args::DEFAULT_PATH),
-    };
+    // (search_path uses PATH only for a name without a slash.)
+    let path = args::getenv(env, b"PATH").unwrap_or(args::DEFAULT_PATH);
     let mut err = search_path(name, path, |file| sys::execve(file, argv, env));
     // execve says EACCES for a directory; say what a shell says.
     if err == Errno::EACCES

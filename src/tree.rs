@@ -23,6 +23,9 @@ use crate::sys::{self, Errno};
 /// their ancestors die they are reparented to pidone (a subreaper) and found next pass.
 const MAX_DEPTH: usize = 64;
 
+/// How many children one scan of a children list yields (see `signal_descendants`).
+const BATCH: usize = 16;
+
 /// Sends each of `sigs`, in order, to every descendant of pidone (`self_pid`), the deepest
 /// first. An error when the tree could not be learnt completely: /proc is missing or
 /// belongs to another PID namespace, or a children file could not be read. What was found
@@ -34,19 +37,28 @@ pub fn signal_descendants(self_pid: i32, sigs: &[u32]) -> Result<(), Errno> {
     // them visited so far (0: none yet).
     let mut levels = [(self_pid, 0i32); MAX_DEPTH];
     let mut depth = 0;
-    while let Some(&(pid, after)) = levels.get(depth) {
-        if let Some(child) = walk.next_child(pid, after) {
+    // The next children of the deepest level, smallest pid first: one scan of its list
+    // serves BATCH of them, so a process with thousands of children is walked in linear
+    // time. Leaves are signalled from the batch; a child with children of its own is
+    // descended into, and the batch is made again when the walk comes back up.
+    let mut batch = [0i32; BATCH];
+    'walk: while let Some(&(pid, after)) = levels.get(depth) {
+        let n = walk.children(pid, after, &mut batch);
+        for &child in batch.get(..n).unwrap_or_default() {
             if let Some(level) = levels.get_mut(depth) {
                 level.1 = child;
             }
-            match levels.get_mut(depth + 1) {
-                Some(level) => {
-                    *level = (child, 0);
-                    depth += 1;
-                }
-                // Too deep to go on: the child itself, not its descendants.
-                None => walk.signal(child, pid),
+            if walk.children(child, 0, &mut [0]) > 0
+                && let Some(level) = levels.get_mut(depth + 1)
+            {
+                *level = (child, 0);
+                depth += 1;
+                continue 'walk;
             }
+            // A leaf (or too deep to go on: the child itself, not its descendants).
+            walk.signal(child, pid);
+        }
+        if n > 0 {
             continue;
         }
         // All of pid's children are done: now pid itself, unless it is pidone.
@@ -83,22 +95,23 @@ impl Walk<'_> {
         self.error.get_or_insert(e);
     }
 
-    /// The smallest pid above `after` among the children of `pid` (of all its threads).
-    fn next_child(&mut self, pid: i32, after: i32) -> Option<i32> {
+    /// Fills `out` with the smallest pids above `after` among the children of `pid` (of all
+    /// its threads), in increasing order; returns how many it found.
+    fn children(&mut self, pid: i32, after: i32, out: &mut [i32]) -> usize {
         let own = pid == self.self_pid;
         self.path.clear().push(b"/proc/").num(pid as u64).push(b"/task");
         let dir = match self.path.cpath().map(|p| sys::openat(g::AT_FDCWD, p, g::O_RDONLY | g::O_DIRECTORY)) {
             Some(Ok(fd)) => fd,
             // It has exited since its parent listed it: it has no children to find.
-            Some(Err(Errno::ENOENT | Errno::ESRCH)) if !own => return None,
+            Some(Err(Errno::ENOENT | Errno::ESRCH)) if !own => return 0,
             Some(Err(e)) => {
                 self.fail(e);
-                return None;
+                return 0;
             }
             // Cannot happen: /proc/PID/task fits.
-            None => return None,
+            None => return 0,
         };
-        let mut best: Option<i32> = None;
+        let mut found = 0;
         // Directory records, then a chunk of a children file.
         let mut buf = [0u8; 640];
         let (ents, chunk) = buf.split_at_mut(512);
@@ -142,8 +155,8 @@ impl Walk<'_> {
                         if c.is_ascii_digit() {
                             child = child.wrapping_mul(10).wrapping_add((c - b'0') as i32);
                         } else if child > 0 {
-                            if child > after && best.is_none_or(|b| child < b) {
-                                best = Some(child);
+                            if child > after {
+                                found = insert_sorted(out, found, child);
                             }
                             child = 0;
                         }
@@ -156,50 +169,87 @@ impl Walk<'_> {
             }
         }
         sys::close(dir);
-        best
+        found
     }
 
     /// Sends the signals to `pid`, which was listed as a child of `parent`.
     fn signal(&mut self, pid: i32, parent: i32) {
-        if parent == self.self_pid {
-            // pidone's own child: only pidone reaps it, and not during the walk, so the
-            // number still names the same process (alive, or a zombie that ignores signals).
-            for &sig in self.sigs {
-                let _ = sys::kill(pid, sig);
+        // pidone's own child is signalled by its number: only pidone reaps it, and not
+        // during the walk, so the number still names the same process (alive, or a zombie
+        // that ignores signals). Deeper ones through a pidfd.
+        let mut pidfd = None;
+        if parent != self.self_pid {
+            match sys::pidfd_open(pid) {
+                Ok(fd) => pidfd = Some(fd),
+                // Gone already.
+                Err(Errno::ESRCH) => return,
+                // A kernel before 5.3 has no pidfds: the number is all there is (the
+                // README says what remains then).
+                Err(Errno::ENOSYS) => {}
+                // No descriptor to spare, say: not signalled, and the caller is told.
+                Err(e) => return self.fail(e),
             }
-            return;
         }
-        match sys::pidfd_open(pid) {
-            Ok(fd) => {
-                // The number may have been reused between the children file and
-                // pidfd_open. If it is still listed as `parent`'s child (or, `parent` having
-                // exited since, as pidone's), `fd` names that child; or else a process that
-                // has exited since, and the signal goes nowhere.
-                if self.is_child(parent, pid) || self.is_child(self.self_pid, pid) {
-                    for &sig in self.sigs {
-                        let _ = sys::pidfd_send_signal(fd, sig);
-                    }
-                }
-                sys::close(fd);
+        // The number may have been reused between the children file and pidfd_open. If
+        // its parent is still `parent` (or pidone, `parent` having exited since), the pidfd
+        // names the child that was listed; or else a process that has exited since, and
+        // the signal goes nowhere.
+        if pidfd.is_none() || self.parent_of(pid).is_some_and(|p| p == parent || p == self.self_pid) {
+            for &sig in self.sigs {
+                let _ = match pidfd {
+                    Some(fd) => sys::pidfd_send_signal(fd, sig),
+                    None => sys::kill(pid, sig),
+                };
             }
-            // Gone already.
-            Err(Errno::ESRCH) => {}
-            // A kernel before 5.3 has no pidfds: the number is all there is (the README
-            // says what remains then).
-            Err(Errno::ENOSYS) => {
-                for &sig in self.sigs {
-                    let _ = sys::kill(pid, sig);
-                }
-            }
-            // No descriptor to spare, say: not signalled, and the caller is told.
-            Err(e) => self.fail(e),
+        }
+        if let Some(fd) = pidfd {
+            sys::close(fd);
         }
     }
 
-    /// Whether `pid` is listed now among the children of `parent`.
-    fn is_child(&mut self, parent: i32, pid: i32) -> bool {
-        self.next_child(parent, pid - 1) == Some(pid)
+    /// The parent of `pid`, from /proc/PID/stat.
+    fn parent_of(&mut self, pid: i32) -> Option<i32> {
+        self.path.clear().push(b"/proc/").num(pid as u64).push(b"/stat");
+        let fd = sys::openat(g::AT_FDCWD, self.path.cpath()?, g::O_RDONLY).ok()?;
+        // The fields up to the parent fit: comm is at most 16 bytes.
+        let mut buf = [0u8; 96];
+        let n = sys::read(fd, &mut buf).unwrap_or(0);
+        sys::close(fd);
+        stat_parent(buf.get(..n)?)
     }
+}
+
+/// Inserts `pid` into the `len` sorted pids at the start of `out`, dropping the largest
+/// when `out` is full (and `pid` itself when it is larger than all of them, or there
+/// already); returns the new length.
+fn insert_sorted(out: &mut [i32], len: usize, pid: i32) -> usize {
+    // Carried through the list: each larger pid takes the place of the one carried.
+    let mut carried = pid;
+    for slot in out.iter_mut().take(len) {
+        if *slot == carried {
+            return len;
+        }
+        if *slot > carried {
+            core::mem::swap(slot, &mut carried);
+        }
+    }
+    match out.get_mut(len) {
+        Some(slot) => {
+            *slot = carried;
+            len + 1
+        }
+        None => len,
+    }
+}
+
+/// The parent pid in the text of /proc/PID/stat: `pid (comm) S ppid ...`. comm may hold
+/// spaces and parentheses, so the fields are found from the last `)`; the state is one
+/// letter.
+pub fn stat_parent(stat: &[u8]) -> Option<i32> {
+    let close = stat.iter().rposition(|&c| c == b')')?;
+    let rest = stat.get(close + 4..)?;
+    let end = rest.iter().position(|&c| c == b' ')?;
+    parse_u32(rest.get(..end)?).map(|p| p as i32)
 }
 
 /// The names in a buffer of `linux_dirent64` records from getdents64: each record is
@@ -241,6 +291,31 @@ mod tests {
         let mut bad = record("1");
         bad[16..18].copy_from_slice(&0u16.to_ne_bytes());
         assert_eq!(dirent_names(&bad).count(), 0);
+    }
+
+    #[test]
+    fn parent_pids_from_stat_lines() {
+        assert_eq!(stat_parent(b"42 (sleep) S 7 42 42 0 -1"), Some(7));
+        // comm with spaces and parentheses: read from the last `)`.
+        assert_eq!(stat_parent(b"42 (a) b (c)) R 1234 42 1"), Some(1234));
+        for bad in [&b""[..], b"42 (sleep", b"42 (sleep) S", b"42 (sleep) S 7", b"42 (s) S x 1", b"42 (s) S -1 2"] {
+            assert_eq!(stat_parent(bad), None, "{:?}", std::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn batches_keep_the_smallest_pids_in_order() {
+        let mut out = [0i32; 4];
+        let mut len = 0;
+        for pid in [50, 7, 99, 7, 12, 3, 1000, 8] {
+            len = insert_sorted(&mut out, len, pid);
+        }
+        assert_eq!(&out[..len], [3, 7, 8, 12]);
+        let mut one = [0i32; 1];
+        assert_eq!(insert_sorted(&mut one, 0, 5), 1);
+        assert_eq!((insert_sorted(&mut one, 1, 9), one), (1, [5]));
+        assert_eq!((insert_sorted(&mut one, 1, 2), one), (1, [2]));
+        assert_eq!(insert_sorted(&mut [], 0, 2), 0);
     }
 
     #[test]

@@ -227,7 +227,8 @@ fn exit_code_scenario(eng: &'static str) {
         args.extend(PODMAN_LIMITS);
     }
     args.extend([img.as_str(), "/bin/busybox", "sh", "-c", "exit 42"]);
-    assert_eq!(engine(eng, &args, 120).status.code(), Some(42));
+    let out = engine(eng, &args, 120);
+    assert_eq!(out.status.code(), Some(42), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
