@@ -20,7 +20,8 @@ pub struct Inherited {
 /// Forks and execs `argv[0]` with `argv` and `env`. Returns the child's pid; the child
 /// never returns (it execs, or reports the failure and exits 126/127).
 pub fn spawn_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> Result<i32, Errno> {
-    let pid = sys::fork()?;
+    // SAFETY: pidone has one thread: it never starts another.
+    let pid = unsafe { sys::fork() }?;
     if pid == 0 {
         sys::exit(exec_child(argv, env, inherited));
     }

@@ -83,18 +83,20 @@ impl CStrList {
         unsafe { (*self.ptr.add(i)).cast::<u8>().read() }
     }
 
-    /// Whether entry `i` starts with `prefix` (which holds no NUL), found without
-    /// measuring the whole string: scanning a large environment stays cheap.
+    /// Whether entry `i` starts with `prefix`, found without measuring the whole string:
+    /// scanning a large environment stays cheap. A prefix holding a NUL never matches (a C
+    /// string has none).
     pub fn starts_with(&self, i: usize, prefix: &[u8]) -> bool {
         if i >= self.len {
             return false;
         }
         // SAFETY: `i < len`, so the slot holds a pointer to a NUL-terminated string.
         let s = unsafe { *self.ptr.add(i) }.cast::<u8>();
-        // SAFETY: the comparison stops at the first byte that differs from `prefix`, at
-        // the latest at the NUL, which `prefix` does not contain: no byte past the string
-        // is read.
-        prefix.iter().enumerate().all(|(k, &c)| unsafe { s.add(k).read() } == c)
+        // SAFETY: `all` stops at the first byte that fails. Byte k of the string is read
+        // only when `prefix[k]` is not NUL and bytes 0..k matched non-NUL bytes of
+        // `prefix`: they were not the string's NUL, so byte k is still inside the string;
+        // and if it is the NUL it fails the comparison, so nothing after it is read.
+        prefix.iter().enumerate().all(|(k, &c)| c != 0 && unsafe { s.add(k).read() } == c)
     }
 }
 
@@ -162,7 +164,12 @@ pub fn exit(code: i32) -> ! {
 
 /// fork(), built on clone(SIGCHLD) because aarch64 and riscv64 have no fork syscall.
 /// Returns 0 in the child and the child's pid in the parent.
-pub fn fork() -> Result<i32> {
+///
+/// # Safety
+/// The calling process must have one thread. The child gets a copy of the address space
+/// with only the calling thread in it: memory that another thread was changing, or a lock
+/// it held, would be left half-done there forever. (pidone never starts a thread.)
+pub unsafe fn fork() -> Result<i32> {
     // SAFETY: without CLONE_VM the child gets its own copy of the address space, like
     // fork(2); every pointer argument is NULL, so the argument order (which differs
     // between architectures) does not matter.
@@ -333,4 +340,24 @@ pub fn test_list(words: &[&[u8]]) -> CStrList {
     let ptrs = Box::leak(ptrs.into_boxed_slice());
     // SAFETY: `ptrs` holds `len` pointers to leaked NUL-terminated strings and a NULL.
     unsafe { CStrList::from_raw(ptrs.as_ptr(), len) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_with_never_reads_past_the_nul() {
+        let list = test_list(&[b"PATH=/bin", b"", b"AB"]);
+        assert!(list.starts_with(0, b"PATH"));
+        assert!(list.starts_with(0, b"PATH=/bin"));
+        assert!(!list.starts_with(0, b"PATH=/bin/"));
+        assert!(list.starts_with(1, b""));
+        // A NUL in the prefix: the string's own NUL must not match it (and nothing after
+        // the NUL may be read: Miri or ASan would catch that here).
+        assert!(!list.starts_with(2, b"AB\0"));
+        assert!(!list.starts_with(2, b"AB\0CD"));
+        assert!(!list.starts_with(1, b"\0"));
+        assert!(!list.starts_with(3, b""));
+    }
 }
