@@ -7,7 +7,7 @@
 
 use crate::signals::{self, parse_u32};
 use crate::sys::CStrList;
-use crate::table::{has, split, word_index};
+use crate::table::{count, has, split, word_index};
 
 /// What PATH is when the environment has none: the one tini, Docker and systemd use.
 pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -30,6 +30,9 @@ const ENV_NAMES: &[u8] = b"TINI_SUBREAPER TINI_VERBOSITY TINI_KILL_PROCESS_GROUP
 DUMB_INIT_DEBUG PIDONE_GRACE PIDONE_VERBOSE PIDONE_GROUP PIDONE_WARN_REAP PIDONE_PDEATHSIG \
 PIDONE_REMAP PIDONE_REWRITE PIDONE_PAUSE";
 const ENV_LETTERS: &[u8] = b"sTGgvtvgwperP";
+// Each name has its letter: the parallel tables cannot drift apart.
+const _: () = assert!(count(LONG_NAMES, b' ') == LONG_LETTERS.len());
+const _: () = assert!(count(ENV_NAMES, b' ') == ENV_LETTERS.len());
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -92,11 +95,21 @@ pub enum Action {
     License,
 }
 
-/// A usage error: `MESSAGES[kind]`, the option or variable (`-` before a short option's
-/// letter), and for an invalid value `: '<value>'`.
+/// What was wrong with the command line; its message is `MESSAGES` piece `kind as usize`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    Unknown,
+    Missing,
+    Invalid,
+    NoCommand,
+    PauseCommand,
+}
+
+/// A usage error: the message of its kind, the option or variable (`-` before a short
+/// option's letter), and for an invalid value `: '<value>'`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArgError<'a> {
-    pub kind: u8,
+    pub kind: ArgKind,
     pub short: bool,
     pub name: &'a [u8],
     pub value: &'a [u8],
@@ -105,11 +118,9 @@ pub struct ArgError<'a> {
 /// The messages of `ArgError::kind`, `|`-separated.
 pub const MESSAGES: &[u8] =
     b"unknown option |missing value for |invalid value for |no command given|pause mode runs no command: ";
-pub const UNKNOWN: u8 = 0;
-pub const MISSING: u8 = 1;
-pub const INVALID: u8 = 2;
-pub const NO_COMMAND: u8 = 3;
-pub const PAUSE_COMMAND: u8 = 4;
+// One message for each kind.
+const _: () = assert!(count(MESSAGES, b'|') == ArgKind::PauseCommand as usize + 1);
+use ArgKind::*;
 
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
 /// with getenv.
@@ -154,7 +165,7 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
         let (name, value) = (&entry[..eq], entry.get(eq + 1..).unwrap_or_default());
         // An empty variable counts as unset.
         if !value.is_empty() && apply(letter, value, opts).is_none() {
-            return Err(ArgError { kind: INVALID, short: false, name, value });
+            return Err(ArgError { kind: Invalid, short: false, name, value });
         }
     }
 
@@ -188,19 +199,19 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
             }
             let kind = 'bad: {
                 if letter == 0 {
-                    break 'bad UNKNOWN;
+                    break 'bad Unknown;
                 }
                 if has(WITH_VALUE, letter) {
                     if value.is_none() {
                         value = argv.bytes(i);
                         i += 1;
                         if value.is_none() {
-                            break 'bad MISSING;
+                            break 'bad Missing;
                         }
                     }
                 } else if value.is_some() {
                     // A switch given a value (`--group=x`).
-                    break 'bad INVALID;
+                    break 'bad Invalid;
                 }
                 match letter {
                     b'h' => return Ok(Action::Help),
@@ -211,7 +222,7 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
                 // A switch on the command line turns on, as `1` does in a variable.
                 match apply(letter, value.unwrap_or(b"1"), opts) {
                     Some(()) => continue 'options,
-                    None => INVALID,
+                    None => Invalid,
                 }
             };
             return Err(ArgError { kind, short, name, value: value.unwrap_or_default() });
@@ -219,8 +230,8 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
     }
     match (argv.bytes(i), opts.pause) {
         (Some(_), false) | (None, true) => Ok(Action::Run(i)),
-        (None, false) => Err(ArgError { kind: NO_COMMAND, short: false, name: b"", value: b"" }),
-        (Some(name), true) => Err(ArgError { kind: PAUSE_COMMAND, short: false, name, value: b"" }),
+        (None, false) => Err(ArgError { kind: NoCommand, short: false, name: b"", value: b"" }),
+        (Some(name), true) => Err(ArgError { kind: PauseCommand, short: false, name, value: b"" }),
     }
 }
 
@@ -296,15 +307,15 @@ mod tests {
         }
     }
 
-    fn long<'a>(kind: u8, name: &'a [u8], value: &'a [u8]) -> ArgError<'a> {
+    fn long<'a>(kind: ArgKind, name: &'a [u8], value: &'a [u8]) -> ArgError<'a> {
         ArgError { kind, short: false, name, value }
     }
 
-    fn short<'a>(kind: u8, letter: &'a [u8], value: &'a [u8]) -> ArgError<'a> {
+    fn short<'a>(kind: ArgKind, letter: &'a [u8], value: &'a [u8]) -> ArgError<'a> {
         ArgError { kind, short: true, name: letter, value }
     }
 
-    const NO_CMD: ArgError<'static> = ArgError { kind: NO_COMMAND, short: false, name: b"", value: b"" };
+    const NO_CMD: ArgError<'static> = ArgError { kind: NoCommand, short: false, name: b"", value: b"" };
 
     #[test]
     fn command_starts_at_first_word_that_is_not_an_option() {
@@ -345,28 +356,28 @@ mod tests {
         assert_eq!(err(&[]), NO_CMD);
         assert_eq!(err(&[b"pidone", b"--"]), NO_CMD);
         assert_eq!(err(&[b"pidone", b"-v"]), NO_CMD);
-        assert_eq!(err(&[b"pidone", b"-x", b"cmd"]), short(UNKNOWN, b"x", b""));
-        assert_eq!(err(&[b"pidone", b"-vqx", b"cmd"]), short(UNKNOWN, b"q", b""));
-        assert_eq!(err(&[b"pidone", b"--nope", b"cmd"]), long(UNKNOWN, b"--nope", b""));
-        assert_eq!(err(&[b"pidone", b"--nope=1", b"cmd"]), long(UNKNOWN, b"--nope", b"1"));
-        assert_eq!(err(&[b"pidone", b"-t"]), short(MISSING, b"t", b""));
-        assert_eq!(err(&[b"pidone", b"--grace"]), long(MISSING, b"--grace", b""));
-        assert_eq!(err(&[b"pidone", b"-t", b"x", b"cmd"]), short(INVALID, b"t", b"x"));
-        assert_eq!(err(&[b"pidone", b"--grace=-1", b"cmd"]), long(INVALID, b"--grace", b"-1"));
-        assert_eq!(err(&[b"pidone", b"-t", b"", b"cmd"]), short(INVALID, b"t", b""));
+        assert_eq!(err(&[b"pidone", b"-x", b"cmd"]), short(Unknown, b"x", b""));
+        assert_eq!(err(&[b"pidone", b"-vqx", b"cmd"]), short(Unknown, b"q", b""));
+        assert_eq!(err(&[b"pidone", b"--nope", b"cmd"]), long(Unknown, b"--nope", b""));
+        assert_eq!(err(&[b"pidone", b"--nope=1", b"cmd"]), long(Unknown, b"--nope", b"1"));
+        assert_eq!(err(&[b"pidone", b"-t"]), short(Missing, b"t", b""));
+        assert_eq!(err(&[b"pidone", b"--grace"]), long(Missing, b"--grace", b""));
+        assert_eq!(err(&[b"pidone", b"-t", b"x", b"cmd"]), short(Invalid, b"t", b"x"));
+        assert_eq!(err(&[b"pidone", b"--grace=-1", b"cmd"]), long(Invalid, b"--grace", b"-1"));
+        assert_eq!(err(&[b"pidone", b"-t", b"", b"cmd"]), short(Invalid, b"t", b""));
         assert_eq!(
             err(&[b"pidone", b"-t", b"99999999999999999999", b"c"]),
-            short(INVALID, b"t", b"99999999999999999999")
+            short(Invalid, b"t", b"99999999999999999999")
         );
-        assert_eq!(err(&[b"pidone", b"--group=1", b"cmd"]), long(INVALID, b"--group", b"1"));
-        assert_eq!(err(&[b"pidone", b"--help=1", b"cmd"]), long(INVALID, b"--help", b"1"));
+        assert_eq!(err(&[b"pidone", b"--group=1", b"cmd"]), long(Invalid, b"--group", b"1"));
+        assert_eq!(err(&[b"pidone", b"--help=1", b"cmd"]), long(Invalid, b"--help", b"1"));
     }
 
     #[test]
     fn every_message_kind_has_its_text() {
         let texts: Vec<&[u8]> = MESSAGES.split(|&c| c == b'|').collect();
-        assert_eq!(texts.len(), PAUSE_COMMAND as usize + 1);
-        assert_eq!(texts[INVALID as usize], b"invalid value for ");
+        assert_eq!(texts.len(), PauseCommand as usize + 1);
+        assert_eq!(texts[Invalid as usize], b"invalid value for ");
     }
 
     #[test]
@@ -383,11 +394,11 @@ mod tests {
         assert_eq!(opts(&[b"pidone", b"x"], &[b"PIDONE_GRACEX=2"]).0.grace_ms, DEFAULT_GRACE_MS);
         assert_eq!(
             run(&[b"pidone", b"x"], &[b"PIDONE_VERBOSE=yes"]).unwrap_err(),
-            long(INVALID, b"PIDONE_VERBOSE", b"yes")
+            long(Invalid, b"PIDONE_VERBOSE", b"yes")
         );
         assert_eq!(
             run(&[b"pidone", b"-t", b"1", b"x"], &[b"PIDONE_GRACE=bad"]).unwrap_err(),
-            long(INVALID, b"PIDONE_GRACE", b"bad")
+            long(Invalid, b"PIDONE_GRACE", b"bad")
         );
     }
 
@@ -451,7 +462,7 @@ mod tests {
     fn pause_mode_takes_no_command() {
         assert_eq!(
             run(&[b"p", b"-P", b"sleep"], &[]).unwrap_err(),
-            ArgError { kind: PAUSE_COMMAND, short: false, name: b"sleep", value: b"" }
+            ArgError { kind: PauseCommand, short: false, name: b"sleep", value: b"" }
         );
         let (o, cmd) = opts(&[b"p"], &[b"PIDONE_PAUSE=1"]);
         assert!(o.pause);
@@ -500,7 +511,7 @@ mod tests {
         ];
         for entry in cases {
             let eq = entry.iter().position(|&c| c == b'=').unwrap();
-            assert_eq!(run(&[b"p", b"x"], &[entry]).unwrap_err(), long(INVALID, &entry[..eq], &entry[eq + 1..]));
+            assert_eq!(run(&[b"p", b"x"], &[entry]).unwrap_err(), long(Invalid, &entry[..eq], &entry[eq + 1..]));
         }
     }
 
@@ -584,7 +595,7 @@ mod tests {
                 // In pause mode there is no command to point at.
                 Ok(Action::Run(i)) => assert!(o.pause || i < argc, "{args:?}"),
                 Ok(_) => {}
-                Err(e) => assert!(e.kind <= PAUSE_COMMAND),
+                Err(e) => assert!(e.kind as usize <= PauseCommand as usize),
             }
         }
     }

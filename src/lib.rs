@@ -65,7 +65,10 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     // here is the only time pidone can lose one. The command gets the original mask back.
     let mask = match sys::set_sigmask(signals::WAITED) {
         Ok(mask) => mask,
-        Err(e) => return fatal(b"failed to block signals: \x03", e),
+        Err(e) => {
+            say!(b"failed to block signals: \x03", e.into_raw());
+            return reap::EXIT_FAILURE;
+        }
     };
     // A caller that ignores SIGCHLD hands that on through execve, and the kernel then
     // reaps pidone's children itself and never tells it: pidone would wait forever and
@@ -73,7 +76,10 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     // default back for itself; the command gets the caller's disposition again.
     let inherited = match sys::sigaction(g::SIGCHLD, &sys::default_action()) {
         Ok(sigchld) => spawn::Inherited { mask, sigchld },
-        Err(e) => return fatal(b"failed to reset SIGCHLD: \x03", e),
+        Err(e) => {
+            say!(b"failed to reset SIGCHLD: \x03", e.into_raw());
+            return reap::EXIT_FAILURE;
+        }
     };
     let mut opts = args::Options::default();
     let cmd = match args::parse(argv, env, &mut opts) {
@@ -96,33 +102,32 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     if self_pid != 1
         && let Err(e) = sys::prctl(prctl::PR_SET_CHILD_SUBREAPER, 1)
     {
-        msg::say(b"failed to become a subreaper: \x03", e.into_raw() as i64, 0, 0);
+        say!(b"failed to become a subreaper: \x03", e.into_raw());
     }
     // tini's -p: the signal arrives like any other and is forwarded.
     if opts.pdeathsig != 0
         && let Err(e) = sys::prctl(prctl::PR_SET_PDEATHSIG, opts.pdeathsig as usize)
     {
-        return fatal(b"failed to set the parent-death signal: \x03", e);
+        say!(b"failed to set the parent-death signal: \x03", e.into_raw());
+        return reap::EXIT_FAILURE;
     }
     // Pause mode has no command: child 0 is never reaped.
     let mut child = 0;
     if !opts.pause {
         child = match spawn::spawn_child(argv.skip(cmd), env, &inherited) {
             Ok(pid) => pid,
-            Err(e) => return fatal(b"failed to fork: \x03", e),
+            Err(e) => {
+                say!(b"failed to fork: \x03", e.into_raw());
+                return reap::EXIT_FAILURE;
+            }
         };
         if opts.verbose {
-            msg::say(b"spawned \x01", child as i64, 0, 0);
+            say!(b"spawned \x01", child);
         }
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));
     supervise::Supervisor { child, opts: &opts, self_pid, group_gone: Default::default() }.run()
-}
-
-fn fatal(fmt: &[u8], e: sys::Errno) -> i32 {
-    msg::say(fmt, e.into_raw() as i64, 0, 0);
-    reap::EXIT_FAILURE
 }
 
 /// One line saying what was wrong, then the usage, on stderr; exit 2. Not inlined: its
@@ -132,7 +137,7 @@ fn usage_error(e: ArgError) -> i32 {
     let mut line = Line::new();
     let msg = table::split(args::MESSAGES, b'|').nth(e.kind as usize).unwrap_or_default();
     line.push(msg).push(if e.short { b"-" } else { b"" }).push(e.name);
-    if e.kind == args::INVALID {
+    if e.kind == args::ArgKind::Invalid {
         line.push(b": '").push(e.value).push(b"'");
     }
     line.send();

@@ -135,9 +135,36 @@ impl Buf {
     }
 }
 
+/// How many argument placeholders (`\x01`, `\x02`, `\x03`) `fmt` holds; for `say!`.
+pub const fn placeholders(fmt: &[u8]) -> usize {
+    let (mut n, mut i) = (0, 0);
+    while i < fmt.len() {
+        if matches!(fmt[i], 1..=3) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// `say!(b"format", args...)`: one line on stderr through `msg::say`, with the number of
+/// arguments checked against the format's placeholders when compiling (catatonit's
+/// PRINTF_LIKE does this for printf). At most three arguments.
+#[macro_export]
+macro_rules! say {
+    ($fmt:expr) => { $crate::say!(@ $fmt, 0; 0, 0, 0) };
+    ($fmt:expr, $a:expr) => { $crate::say!(@ $fmt, 1; $a, 0, 0) };
+    ($fmt:expr, $a:expr, $b:expr) => { $crate::say!(@ $fmt, 2; $a, $b, 0) };
+    ($fmt:expr, $a:expr, $b:expr, $c:expr) => { $crate::say!(@ $fmt, 3; $a, $b, $c) };
+    (@ $fmt:expr, $n:expr; $a:expr, $b:expr, $c:expr) => {{
+        const _: () = assert!($crate::msg::placeholders($fmt) == $n, "placeholders and arguments differ");
+        $crate::msg::say($fmt, $a as i64, $b as i64, $c as i64)
+    }};
+}
+
 /// Writes `pidone: ` and `fmt` as one line on stderr. In `fmt`, `\x01` stands for the next
 /// argument as a number, `\x02` as a signal name and `\x03` as an error text. One shared
-/// formatter keeps each message down to a string and a call.
+/// formatter keeps each message down to a string and a call. Called through `say!`.
 #[inline(never)]
 pub fn say(fmt: &[u8], a: i64, b: i64, c: i64) {
     let mut line = Line::new();

@@ -9,7 +9,16 @@ use core::cell::Cell;
 use linux_raw_sys::general as g;
 
 use crate::args::Options;
-use crate::msg::say;
+use crate::say;
+
+/// One line of the verbose log (-v): `say!` when verbose.
+macro_rules! log {
+    ($s:expr, $($t:tt)*) => {
+        if $s.opts.verbose {
+            say!($($t)*);
+        }
+    };
+}
 use crate::reap::{self, Ended, Reaped};
 use crate::signals::WAITED;
 use crate::sys::{self, Errno, SigInfo};
@@ -54,13 +63,13 @@ impl Supervisor<'_> {
                 let now = sys::monotonic_ms();
                 if (!left && (kills > 0 || !self.neighbours_left())) || (kills == KILL_ROUNDS && now >= deadline) {
                     if left {
-                        say(b"gave up on processes SIGKILL did not reach", 0, 0, 0);
+                        say!(b"gave up on processes SIGKILL did not reach");
                     }
-                    self.log(b"exiting with \x01", code as i64, 0, 0);
+                    log!(self, b"exiting with \x01", code);
                     return code;
                 }
                 if now >= deadline {
-                    self.log(b"shutdown: SIGKILL to the rest", 0, 0, 0);
+                    log!(self, b"shutdown: SIGKILL to the rest");
                     self.signal_rest(&[g::SIGKILL]);
                     kills += 1;
                     deadline = now + KILL_RETRY_MS;
@@ -87,27 +96,15 @@ impl Supervisor<'_> {
             };
             if let (Some(ended), true) = (ended, code < 0) {
                 code = self.opts.remapped(ended.exit_code());
-                self.log(b"command \x01 ended; exit code \x01", self.child as i64, code as i64, 0);
+                log!(self, b"command \x01 ended; exit code \x01", self.child, code);
                 // Nothing to stop unless pidone has children (or, as PID 1, neighbours).
                 if self.opts.grace_ms > 0 && (left || self.neighbours_left()) {
-                    self.log(b"shutdown: SIGTERM to the rest, grace \x01 ms", self.opts.grace_ms as i64, 0, 0);
+                    log!(self, b"shutdown: SIGTERM to the rest, grace \x01 ms", self.opts.grace_ms);
                     // SIGCONT too: a stopped process would otherwise sleep through SIGTERM.
                     self.signal_rest(&[g::SIGTERM, g::SIGCONT]);
                 }
                 deadline = sys::monotonic_ms() + self.opts.grace_ms;
             }
-        }
-    }
-
-    /// Whether to log events (-v).
-    fn verbose(&self) -> bool {
-        self.opts.verbose
-    }
-
-    /// One line of the verbose log (see `msg::say` for the format).
-    fn log(&self, fmt: &[u8], a: i64, b: i64, c: i64) {
-        if self.verbose() {
-            say(fmt, a, b, c);
         }
     }
 
@@ -147,23 +144,25 @@ impl Supervisor<'_> {
         } else if self.opts.group && sys::kill(-target, sig) != Err(Errno::ESRCH) {
             target = -target;
         } else if let Err(e) = sys::kill(target, sig) {
-            say(b"failed to forward \x02: \x03", sig as i64, e.into_raw() as i64, 0);
+            say!(b"failed to forward \x02: \x03", sig, e.into_raw());
         }
         // The target as kill(2) takes it: a pid, -pgid for a group, -1 for everyone.
-        let fmt: &[u8] = if sig == 0 { b"received \x02, dropped" } else { b"received \x02, sent \x02 to \x01" };
-        self.log(fmt, got as i64, sig as i64, target as i64);
+        if sig == 0 {
+            log!(self, b"received \x02, dropped", got);
+        } else {
+            log!(self, b"received \x02, sent \x02 to \x01", got, sig, target);
+        }
         false
     }
 
     #[inline(never)]
     fn reap(&self) -> Reaped {
         reap::reap_zombies(self.child, |pid, ended| {
-            if self.verbose() || (self.opts.warn_reap && pid != self.child) {
-                let (fmt, n): (&[u8], u32) = match ended {
-                    Ended::Exited(code) => (b"reaped \x01: exited \x01", code as u32),
-                    Ended::Killed(sig) => (b"reaped \x01: killed by \x02", sig),
-                };
-                say(fmt, pid as i64, n as i64, 0);
+            if self.opts.verbose || (self.opts.warn_reap && pid != self.child) {
+                match ended {
+                    Ended::Exited(code) => say!(b"reaped \x01: exited \x01", pid, code),
+                    Ended::Killed(sig) => say!(b"reaped \x01: killed by \x02", pid, sig),
+                }
             }
         })
     }

@@ -24,3 +24,16 @@ pub fn words(table: &[u8]) -> impl Iterator<Item = &[u8]> {
 pub fn word_index(table: &[u8], word: &[u8]) -> Option<usize> {
     words(table).position(|n| n == word)
 }
+
+/// How many pieces `split(table, sep)` yields, at compile time: for the `const` checks that
+/// parallel tables have the same length.
+pub const fn count(table: &[u8], sep: u8) -> usize {
+    let (mut n, mut i) = (1, 0);
+    while i < table.len() {
+        if table[i] == sep {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
