@@ -111,10 +111,10 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         say!(b"failed to set the parent-death signal: \x03", e.into_raw());
         return reap::EXIT_FAILURE;
     }
-    // Pause mode has no command: child 0 is never reaped.
-    let mut child = 0;
+    // Pause mode has no command.
+    let mut command = None;
     if !opts.pause {
-        child = match spawn::spawn_child(argv.skip(cmd), env, &inherited) {
+        let child = match spawn::spawn_child(argv.skip(cmd), env, &inherited) {
             Ok(pid) => pid,
             Err(e) => {
                 say!(b"failed to fork: \x03", e.into_raw());
@@ -124,10 +124,11 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         if opts.verbose {
             say!(b"spawned \x01", child);
         }
+        command = Some(child);
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));
-    supervise::Supervisor { child, opts: &opts, self_pid, group_gone: Default::default() }.run()
+    supervise::Supervisor::new(command, &opts, self_pid).run()
 }
 
 /// One line saying what was wrong, then the usage, on stderr; exit 2. Not inlined: its

@@ -61,15 +61,16 @@ pub struct Reaped {
 }
 
 /// Reaps every child that has terminated, without blocking: wait4(-1, WNOHANG) until it
-/// reports none ready or no children. Calls `each` for every reaped pid.
-pub fn reap_zombies(main: i32, mut each: impl FnMut(i32, Ended)) -> Reaped {
+/// reports none ready or no children. Calls `each` for every reaped pid; `main` is the
+/// command's (none in pause mode).
+pub fn reap_zombies(main: Option<i32>, mut each: impl FnMut(i32, Ended)) -> Reaped {
     let mut found = Reaped { main: None, children_left: true };
     loop {
         match sys::wait4(-1, g::WNOHANG) {
             Ok((0, _)) => return found,
             Ok((pid, status)) => {
                 let ended = Ended::from_status(status);
-                if pid == main {
+                if Some(pid) == main {
                     found.main = Some(ended);
                 }
                 each(pid, ended);
