@@ -1,16 +1,26 @@
-//! Command line and environment parsing. Pure: takes byte strings, makes no system calls.
+//! Command line and environment parsing, and the texts that describe them (usage, version,
+//! license, usage errors). Pure but for `usage_error`, which writes its message: the
+//! parser takes byte strings and makes no system calls.
 //!
 //! Options end at `--` or at the first word that is not an option (like tini's and
 //! getopt's `+` mode), so everything after that belongs to the command untouched.
 //! Every option is known by its letter; long names and environment variables map to it
 //! through pairs of tables: space-separated names, and the letter of each in order.
+//!
+//! To add an option:
+//! 1. Give it a letter in `LETTERS` (and in `WITH_VALUE` if it takes a value).
+//! 2. A long name: add the name to `LONG_NAMES` and its letter to `LONG_LETTERS`, at the
+//!    same position (a `const` assert checks the counts). A variable: likewise in
+//!    `ENV_NAMES` and `ENV_LETTERS`, in the order variables apply (pidone's after the
+//!    peers').
+//! 3. Store it in `Options` and set it in `apply` under its letter.
+//! 4. Say it in `USAGE`, the README's option table, and a unit test in this file; the
+//!    end-to-end tests in tests/ show what it does.
 
+use crate::msg::Line;
 use crate::signals::{self, parse_u32};
-use crate::sys::CStrList;
+use crate::sys::{self, CStrList};
 use crate::table::{count, has, split, word_index};
-
-/// What PATH is when the environment has none: the one tini, Docker and systemd use.
-pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Default grace period between SIGTERM and SIGKILL at shutdown.
 pub const DEFAULT_GRACE_MS: u64 = 5000;
@@ -129,6 +139,52 @@ pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
         [b'=', value @ ..] => Some(value),
         _ => None,
     })
+}
+
+/// `pidone X.Y.Z - git.<commit>`: the same shape as tini's `tini version X.Y.Z - git.<commit>`,
+/// so `docker info` can show the commit of pidone used as `--init`.
+pub const VERSION: &[u8] =
+    concat!("pidone ", env!("CARGO_PKG_VERSION"), " - git.", env!("PIDONE_GIT_COMMIT"), "\n").as_bytes();
+
+pub const LICENSE: &[u8] = b"pidone is distributed under the MIT License (the LICENSE file of its source).\n";
+
+/// The first line of the help, also printed after a usage error.
+macro_rules! synopsis {
+    () => {
+        "usage: pidone [OPTIONS] [--] COMMAND [ARG...]\n"
+    };
+}
+
+pub const USAGE: &[u8] = concat!(
+    synopsis!(),
+    "       pidone -P [OPTIONS]
+ -t,--grace SECS    from SIGTERM to SIGKILL at shutdown (5)
+ -g,--group         signal COMMAND's group; -c,--single-child: only it
+ -r,--rewrite S:R   send signal S as R (0: drop)
+ -e,--remap-exit N  exit 0 when COMMAND exits N
+ -p,--pdeathsig SIG get SIG when the parent dies
+ -P,--pause         no COMMAND: exit 0 on SIGTERM/SIGINT
+ -v,--verbose       log events; -w,--warn-reap: log zombies
+ -s  -l,-L,--license  -h,--help  -V,--version
+Env: PIDONE_{GRACE,GROUP,REWRITE,REMAP,PDEATHSIG,PAUSE,VERBOSE,WARN_REAP},
+TINI_{SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP}, DUMB_INIT_{SETSID,DEBUG}
+Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error"
+)
+.as_bytes();
+
+/// One line saying what was wrong, then the usage, on stderr; exit 2. Not inlined: its
+/// line buffer would otherwise sit in the frame of `run` and the idle loop below it.
+#[inline(never)]
+pub fn usage_error(e: ArgError) -> i32 {
+    let mut line = Line::new();
+    let msg = split(MESSAGES, b'|').nth(e.kind as usize).unwrap_or_default();
+    line.push(msg).push(if e.short { b"-" } else { b"" }).push(e.name);
+    if e.kind == ArgKind::Invalid {
+        line.push(b": '").push(e.value).push(b"'");
+    }
+    line.send();
+    sys::write(2, concat!(synopsis!(), "Try 'pidone --help' for more information.\n").as_bytes());
+    crate::reap::EXIT_USAGE
 }
 
 /// Parses argv (including argv[0]) and the environment into `opts`. Environment

@@ -20,42 +20,10 @@ pub mod sys;
 pub mod table;
 pub mod tree;
 
-use args::{Action, ArgError};
+use args::{Action, usage_error};
 use linux_raw_sys::general as g;
 use linux_raw_sys::prctl;
-use msg::Line;
 use sys::{CPath, CStrList};
-
-/// `pidone X.Y.Z - git.<commit>`: the same shape as tini's `tini version X.Y.Z - git.<commit>`,
-/// so `docker info` can show the commit of pidone used as `--init`.
-const VERSION: &[u8] =
-    concat!("pidone ", env!("CARGO_PKG_VERSION"), " - git.", env!("PIDONE_GIT_COMMIT"), "\n").as_bytes();
-
-const LICENSE: &[u8] = b"pidone is distributed under the MIT License (the LICENSE file of its source).\n";
-
-/// The first line of the help, also printed after a usage error.
-macro_rules! synopsis {
-    () => {
-        "usage: pidone [OPTIONS] [--] COMMAND [ARG...]\n"
-    };
-}
-
-const USAGE: &[u8] = concat!(
-    synopsis!(),
-    "       pidone -P [OPTIONS]
- -t,--grace SECS    from SIGTERM to SIGKILL at shutdown (5)
- -g,--group         signal COMMAND's group; -c,--single-child: only it
- -r,--rewrite S:R   send signal S as R (0: drop)
- -e,--remap-exit N  exit 0 when COMMAND exits N
- -p,--pdeathsig SIG get SIG when the parent dies
- -P,--pause         no COMMAND: exit 0 on SIGTERM/SIGINT
- -v,--verbose       log events; -w,--warn-reap: log zombies
- -s  -l,-L,--license  -h,--help  -V,--version
-Env: PIDONE_{GRACE,GROUP,REWRITE,REMAP,PDEATHSIG,PAUSE,VERBOSE,WARN_REAP},
-TINI_{SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP}, DUMB_INIT_{SETSID,DEBUG}
-Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error"
-)
-.as_bytes();
 
 /// Called by the binary's entry point with the process's arguments and environment;
 /// returns the exit code.
@@ -86,9 +54,9 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         Ok(Action::Run(cmd)) => cmd,
         Ok(action) => {
             let text = match action {
-                Action::Help => USAGE,
-                Action::Version => VERSION,
-                _ => LICENSE,
+                Action::Help => args::USAGE,
+                Action::Version => args::VERSION,
+                _ => args::LICENSE,
             };
             sys::write(1, text);
             return 0;
@@ -129,19 +97,4 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));
     supervise::Supervisor::new(command, &opts, self_pid).run()
-}
-
-/// One line saying what was wrong, then the usage, on stderr; exit 2. Not inlined: its
-/// line buffer would otherwise sit in the frame of `run` and the idle loop below it.
-#[inline(never)]
-fn usage_error(e: ArgError) -> i32 {
-    let mut line = Line::new();
-    let msg = table::split(args::MESSAGES, b'|').nth(e.kind as usize).unwrap_or_default();
-    line.push(msg).push(if e.short { b"-" } else { b"" }).push(e.name);
-    if e.kind == args::ArgKind::Invalid {
-        line.push(b": '").push(e.value).push(b"'");
-    }
-    line.send();
-    sys::write(2, concat!(synopsis!(), "Try 'pidone --help' for more information.\n").as_bytes());
-    reap::EXIT_USAGE
 }

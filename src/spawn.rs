@@ -9,6 +9,9 @@ use crate::reap;
 use crate::sys::{self, CPath, CStrList, Errno, SigAction, SigSet};
 use crate::table::{has, split};
 
+/// What PATH is when the environment has none: the one tini, Docker and systemd use.
+pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// What pidone was started with and changed for itself, which the command gets back.
 pub struct Inherited {
     /// The signal mask.
@@ -46,7 +49,7 @@ fn exec_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> i32 {
         return reap::EXIT_NOT_FOUND;
     };
     // (search_path uses PATH only for a name without a slash.)
-    let path = args::getenv(env, b"PATH").unwrap_or(args::DEFAULT_PATH);
+    let path = args::getenv(env, b"PATH").unwrap_or(DEFAULT_PATH);
     let mut err = search_path(name, path, |file| sys::execve(file, argv, env));
     // execve says EACCES for a directory; say what a shell says.
     if err == Errno::EACCES
