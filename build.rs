@@ -61,7 +61,14 @@ const CUT_FLAG: &str = "--cut-section-headers";
 /// runs the real linker and then this build script's own executable on the output. It
 /// is part of the build, so `cargo install` gets the same binary. Where the real linker
 /// cannot be found (a driver other than gcc, say), the binary is simply left whole.
+///
+/// `PIDONE_KEEP_SECTIONS=1` keeps them, for a debugger or `nm` on an unstripped build
+/// (`CARGO_PROFILE_RELEASE_STRIP=false`): without section headers there is no symbol table.
 fn install_linker_wrapper() {
+    println!("cargo:rerun-if-env-changed=PIDONE_KEEP_SECTIONS");
+    if std::env::var_os("PIDONE_KEEP_SECTIONS").is_some_and(|v| !v.is_empty() && v != "0") {
+        return;
+    }
     let out = std::env::var("OUT_DIR").unwrap_or_default();
     let driver = std::env::var("RUSTC_LINKER").unwrap_or_else(|_| "cc".into());
     let ld = std::process::Command::new(&driver)

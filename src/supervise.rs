@@ -155,7 +155,7 @@ impl<'a> Supervisor<'a> {
             sent = sys::kill(pid, sig);
         }
         if let Err(e) = sent {
-            say!(b"failed to forward \x02 to \x01: \x03", sig, target, e.into_raw());
+            say!(b"failed to forward \x02: \x03", sig, e.into_raw());
         }
         target
     }

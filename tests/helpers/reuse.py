@@ -75,7 +75,11 @@ init = subprocess.Popen([pidone, "-v", "-t", "600", sys.executable, os.path.absp
                         stderr=subprocess.PIPE)
 
 def line():
-    return init.stderr.readline().decode()
+    text = init.stderr.readline().decode()
+    if not text:
+        print("pidone exited early with %s" % init.wait(), flush=True)
+        os._exit(1)
+    return text
 
 # Wait for the grace period to start: from then on, signals go to every descendant.
 while "SIGTERM to the rest" not in line():
