@@ -34,12 +34,15 @@ const LONG_NAMES: &[u8] =
     b"grace group single-child rewrite remap-exit pdeathsig pause verbose warn-reap license help version";
 const LONG_LETTERS: &[u8] = b"tgcrepPvwlhV";
 /// Environment variables and their letters, in the order they apply, so that pidone's own
-/// win over the peers' (and flags, parsed afterwards, over both). Peers' variables that
-/// mean something slightly different have letters of their own (see `apply`).
+/// win over the peers' (and flags, parsed afterwards, over both). The peers' variables
+/// come first and have letters of their own (`apply` reads each as its peer does).
 const ENV_NAMES: &[u8] = b"TINI_SUBREAPER TINI_VERBOSITY TINI_KILL_PROCESS_GROUP DUMB_INIT_SETSID \
 DUMB_INIT_DEBUG PIDONE_GRACE PIDONE_VERBOSE PIDONE_GROUP PIDONE_WARN_REAP PIDONE_PDEATHSIG \
 PIDONE_REMAP PIDONE_REWRITE PIDONE_PAUSE";
-const ENV_LETTERS: &[u8] = b"sTGgvtvgwperP";
+const ENV_LETTERS: &[u8] = b"sTGSDtvgwperP";
+/// How many of the variables are the peers': read as the peer reads them, never an error,
+/// and set even when empty (tini tests its switches for presence).
+const PEER_VARIABLES: usize = 5;
 // Each name has its letter: the parallel tables cannot drift apart.
 const _: () = assert!(count(LONG_NAMES, b' ') == LONG_LETTERS.len());
 const _: () = assert!(count(ENV_NAMES, b' ') == ENV_LETTERS.len());
@@ -208,19 +211,19 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
         // hide a later `NAME=value`.
         let Some(entry) = env.bytes(i) else { continue };
         let Some(eq) = entry.iter().position(|&c| c == b'=') else { continue };
-        if let Some(slot) = word_index(ENV_NAMES, &entry[..eq]).and_then(|k| found.get_mut(k))
+        if let Some(slot) = entry.get(..eq).and_then(|n| word_index(ENV_NAMES, n)).and_then(|k| found.get_mut(k))
             && *slot == 0
         {
             *slot = i as u32 + 1;
         }
     }
     // In table order: peers' variables first, pidone's over them.
-    for (&letter, &at) in ENV_LETTERS.iter().zip(&found) {
+    for (k, (&letter, &at)) in ENV_LETTERS.iter().zip(&found).enumerate() {
         let Some(entry) = at.checked_sub(1).and_then(|i| env.bytes(i as usize)) else { continue };
         let eq = entry.iter().position(|&c| c == b'=').unwrap_or(entry.len());
-        let (name, value) = (&entry[..eq], entry.get(eq + 1..).unwrap_or_default());
-        // An empty variable counts as unset.
-        if !value.is_empty() && apply(letter, value, opts).is_none() {
+        let (name, value) = (entry.get(..eq).unwrap_or(entry), entry.get(eq + 1..).unwrap_or_default());
+        // An empty variable of pidone's counts as unset.
+        if (k < PEER_VARIABLES || !value.is_empty()) && apply(letter, value, opts).is_none() {
             return Err(ArgError { kind: Invalid, short: false, name, value });
         }
     }
@@ -241,15 +244,22 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
             let (short, name, letter, mut value);
             if let Some(long) = long {
                 let eq = long.iter().position(|&c| c == b'=').unwrap_or(long.len());
-                (short, name, value) = (false, &arg[..eq + 2], long.get(eq + 1..));
-                letter = word_index(LONG_NAMES, &long[..eq]).map_or(0, |i| LONG_LETTERS[i]);
+                (short, name, value) = (false, arg.get(..eq + 2).unwrap_or(arg), long.get(eq + 1..));
+                letter = long
+                    .get(..eq)
+                    .and_then(|n| word_index(LONG_NAMES, n))
+                    .and_then(|i| LONG_LETTERS.get(i).copied())
+                    .unwrap_or(0);
                 k = body.len();
             } else {
-                (short, name, value) = (true, &body[k..=k], None);
-                letter = if has(LETTERS, name[0]) { name[0] } else { 0 };
+                (short, name, value) = (true, body.get(k..=k).unwrap_or_default(), None);
+                letter = match name {
+                    [c] if has(LETTERS, *c) => *c,
+                    _ => 0,
+                };
                 k += 1;
                 if has(WITH_VALUE, letter) && k < body.len() {
-                    value = Some(&body[k..]);
+                    value = body.get(k..);
                     k = body.len();
                 }
             }
@@ -302,10 +312,17 @@ fn apply(letter: u8, v: &[u8], opts: &mut Options) -> Option<()> {
         b't' => opts.grace_ms = parse_seconds(v)?,
         b'g' => opts.group = on?,
         // dumb-init's --single-child: the opposite of -g (and pidone's default);
-        // TINI_KILL_PROCESS_GROUP: tini turns it on whatever the value.
+        // TINI_KILL_PROCESS_GROUP: tini turns it on when it is set at all, even empty.
         b'c' | b'G' => opts.group = letter == b'G',
-        // TINI_VERBOSITY counts from tini's default of 1 (warnings), which is pidone's quiet.
-        b'v' | b'T' => opts.verbose = parse_u32(v)? > (letter == b'T') as u32,
+        // DUMB_INIT_SETSID: only `0` leaves dumb-init's setsid mode, whose forwarding to the
+        // group is what pidone's -g does; any other value keeps it.
+        b'S' => opts.group = v != b"0",
+        // DUMB_INIT_DEBUG: only `1` turns dumb-init's debug output on; others do nothing.
+        b'D' => opts.verbose |= v == b"1",
+        b'v' => opts.verbose = parse_u32(v)? > 0,
+        // TINI_VERBOSITY, read with atoi as tini does (`abc` is 0), counts from tini's
+        // default of 1 (warnings), which is pidone's quiet.
+        b'T' => opts.verbose = atoi_above_1(v),
         b'w' => opts.warn_reap = on?,
         b'P' => opts.pause = on?,
         b'p' => opts.pdeathsig = signals::parse(v)?,
@@ -317,9 +334,9 @@ fn apply(letter: u8, v: &[u8], opts: &mut Options) -> Option<()> {
                     opts.remap[code as usize / 32] |= 1 << (code % 32);
                 } else {
                     let colon = item.iter().position(|&c| c == b':')?;
-                    let to = &item[colon + 1..];
+                    let (from, to) = (item.get(..colon)?, item.get(colon + 1..)?);
                     let to = if to == b"0" { 0 } else { signals::parse(to)? };
-                    opts.rewrite[signals::parse(&item[..colon])? as usize - 1] = to as u8 + 1;
+                    *opts.rewrite.get_mut(signals::parse(from)? as usize - 1)? = to as u8 + 1;
                 }
             }
         }
@@ -329,10 +346,26 @@ fn apply(letter: u8, v: &[u8], opts: &mut Options) -> Option<()> {
     Some(())
 }
 
+/// Whether C's atoi reads `s` as a number above 1: leading blanks, then an optional `+`,
+/// then the leading digits (a `-` or no digit at all is 0 or less). Never an error, as
+/// atoi is not. The value is capped at 2, which is all the question needs.
+pub fn atoi_above_1(s: &[u8]) -> bool {
+    let (mut n, mut started) = (0u8, false);
+    for &c in s {
+        match c {
+            b' ' | b'\t'..=b'\r' if !started => {}
+            b'+' if !started => started = true,
+            b'0'..=b'9' => (n, started) = ((n * 10 + (c - b'0')).min(2), true),
+            _ => break,
+        }
+    }
+    n > 1
+}
+
 /// Seconds as `5`, `0`, `2.5` or `0.125`, to milliseconds (finer digits are refused).
 pub fn parse_seconds(s: &[u8]) -> Option<u64> {
     let (whole, frac) = match s.iter().position(|&c| c == b'.') {
-        Some(dot) => (&s[..dot], &s[dot + 1..]),
+        Some(dot) => (s.get(..dot)?, s.get(dot + 1..)?),
         None => (s, &b"0"[..]),
     };
     // `.5` is 500 ms, `.05` 50 ms, `.005` 5 ms.
@@ -551,11 +584,51 @@ mod tests {
     }
 
     #[test]
+    fn peer_variables_are_read_as_the_peers_read_them() {
+        let on = |entry: &[u8], want_group: bool, want_verbose: bool| {
+            let (o, _) = opts(&[b"p", b"x"], &[entry]);
+            assert_eq!((o.group, o.verbose), (want_group, want_verbose), "{:?}", std::str::from_utf8(entry));
+        };
+        // tini: its switches by presence, even empty; TINI_VERBOSITY with atoi.
+        on(b"TINI_KILL_PROCESS_GROUP=", true, false);
+        on(b"TINI_KILL_PROCESS_GROUP=no", true, false);
+        on(b"TINI_SUBREAPER=", false, false);
+        for (v, verbose) in
+            [("abc", false), ("", false), ("2", true), ("3x", true), (" 2", true), ("-5", false), ("1", false)]
+        {
+            on(std::format!("TINI_VERBOSITY={v}").as_bytes(), false, verbose);
+        }
+        // dumb-init: only SETSID=0 leaves its group mode, only DEBUG=1 turns debug on.
+        for (v, group) in [("0", false), ("1", true), ("true", true), ("", true), ("no", true)] {
+            on(std::format!("DUMB_INIT_SETSID={v}").as_bytes(), group, false);
+        }
+        for (v, verbose) in [("1", true), ("yes", false), ("", false), ("0", false)] {
+            on(std::format!("DUMB_INIT_DEBUG={v}").as_bytes(), false, verbose);
+        }
+        // Never a usage error, whatever the value.
+        for entry in [&b"TINI_VERBOSITY=loud"[..], b"DUMB_INIT_SETSID=yes", b"DUMB_INIT_DEBUG=on", b"TINI_SUBREAPER=x"]
+        {
+            assert!(run(&[b"p", b"x"], &[entry]).is_ok());
+        }
+        for (v, above) in [
+            (&b"  +12abc"[..], true),
+            (b"-3", false),
+            (b"", false),
+            (b"007", true),
+            (b"001", false),
+            (b"10", true),
+            (b"\t2", true),
+            (b"x2", false),
+            (b"99999999999", true),
+            (b"0000", false),
+        ] {
+            assert_eq!(atoi_above_1(v), above, "{:?}", std::str::from_utf8(v));
+        }
+    }
+
+    #[test]
     fn invalid_variables_are_named() {
         let cases: &[&[u8]] = &[
-            b"TINI_VERBOSITY=loud",
-            b"DUMB_INIT_SETSID=yes",
-            b"DUMB_INIT_DEBUG=on",
             b"PIDONE_GROUP=2",
             b"PIDONE_PAUSE=true",
             b"PIDONE_WARN_REAP=x",

@@ -74,7 +74,8 @@ impl Buf {
                 }
                 self.flush();
             }
-            self.buf[self.len] = c;
+            let Some(slot) = self.buf.get_mut(self.len) else { break };
+            *slot = c;
             self.len += 1;
         }
         self
@@ -86,10 +87,13 @@ impl Buf {
         let mut at = digits.len();
         loop {
             at -= 1;
-            digits[at] = b'0' + (v % 10) as u8;
-            v /= 10;
+            let (q, r) = div10(v);
+            if let Some(d) = digits.get_mut(at) {
+                *d = b'0' + r;
+            }
+            v = q;
             if v == 0 {
-                return self.push(&digits[at..]);
+                return self.push(digits.get(at..).unwrap_or_default());
             }
         }
     }
@@ -114,7 +118,7 @@ impl Buf {
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        self.buf.get(..self.len).unwrap_or_default()
     }
 
     /// Ends the line and writes it. Errors are ignored: a closed stderr must not stop PID 1.
@@ -131,7 +135,7 @@ impl Buf {
     /// The path with its NUL, or `None` when it did not fit.
     pub fn cpath(&mut self) -> Option<CPath<'_>> {
         *self.buf.get_mut(self.len)? = 0;
-        CPath::new(&self.buf[..=self.len])
+        CPath::new(self.buf.get(..=self.len)?)
     }
 }
 
@@ -160,6 +164,29 @@ macro_rules! say {
         const _: () = assert!($crate::msg::placeholders($fmt) == $n, "placeholders and arguments differ");
         $crate::msg::say($fmt, $a as i64, $b as i64, $c as i64)
     }};
+}
+
+/// `v / 10` and `v % 10`.
+#[cfg(target_pointer_width = "64")]
+fn div10(v: u64) -> (u64, u8) {
+    (v / 10, (v % 10) as u8)
+}
+
+/// On a 32-bit target a 64-bit division is a call into compiler-builtins' routine (240
+/// bytes on i686): there it is three 32-bit divisions instead.
+#[cfg(target_pointer_width = "32")]
+fn div10(v: u64) -> (u64, u8) {
+    div10_by_halves(v)
+}
+
+/// `v / 10` and `v % 10` with 32-bit divisions only: the high word, then each 16-bit half
+/// of the low word with the remainder carried in front (below 10 * 2^16, so each
+/// quotient fits its 16 bits).
+pub fn div10_by_halves(v: u64) -> (u64, u8) {
+    let (hi, lo) = ((v >> 32) as u32, v as u32);
+    let mid = (hi % 10) << 16 | lo >> 16;
+    let low = (mid % 10) << 16 | (lo & 0xffff);
+    (((hi / 10) as u64) << 32 | ((mid / 10) as u64) << 16 | (low / 10) as u64, (low % 10) as u8)
 }
 
 /// Writes `pidone: ` and `fmt` as one line on stderr. In `fmt`, `\x01` stands for the next
@@ -232,6 +259,22 @@ mod tests {
              No such file or directory error 33"
         );
         assert_eq!(Buf::path().num(1234567890).as_bytes(), b"1234567890");
+    }
+
+    #[test]
+    fn division_by_ten_in_halves_matches_the_native_one() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut values =
+            std::vec![0, 1, 9, 10, 11, 65535, 65536, 655359, u32::MAX as u64, 1 << 32, u64::MAX, u64::MAX - 9];
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 64));
+        }
+        for v in values {
+            assert_eq!(div10_by_halves(v), (v / 10, (v % 10) as u8), "{v}");
+        }
     }
 
     #[test]

@@ -199,7 +199,8 @@ pub fn monotonic_ms() -> u64 {
     let mut ts = g::__kernel_timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: the kernel writes one timespec through the pointer to a live local.
     let _ = unsafe { syscall!(SYS_CLOCK_GETTIME, g::CLOCK_MONOTONIC, &raw mut ts) };
-    (ts.tv_sec as u64).wrapping_mul(1000).wrapping_add(ts.tv_nsec as u64 / 1_000_000)
+    // (tv_nsec is below 10^9: a 32-bit division, which a 32-bit target does inline.)
+    (ts.tv_sec as u64).wrapping_mul(1000).wrapping_add((ts.tv_nsec as u32 / 1_000_000) as u64)
 }
 
 /// openat(2) relative to the directory `dir` (`AT_FDCWD`: the current one), read-only and
@@ -284,6 +285,10 @@ pub fn sigtimedwait(set: SigSet, timeout_ms: Option<u64>) -> Result<SigInfo> {
     let ts;
     let ts_ptr = match timeout_ms {
         Some(ms) => {
+            // At most about 49 days, in 32-bit arithmetic (a 64-bit division would pull a
+            // compiler-builtins routine into 32-bit targets); waking early is harmless, the
+            // caller works out its deadline again.
+            let ms = ms.min(u32::MAX as u64) as u32;
             ts = g::__kernel_timespec { tv_sec: (ms / 1000) as _, tv_nsec: ((ms % 1000) * 1_000_000) as _ };
             &raw const ts
         }

@@ -357,3 +357,37 @@ fn invoked_under_a_peers_name_it_is_still_pidone() {
         assert_eq!(out.stderr.lines().next(), Some("pidone: unknown option -x"));
     }
 }
+
+/// The peers' variables read as the peers read them, side by side with the real binaries:
+/// a value the peer accepts never stops pidone from starting, and group forwarding is on
+/// or off as the peer has it. (dumb-init forwards to the group by default, pidone does
+/// not, a deliberate difference: so DUMB_INIT_DEBUG is compared on its own effect, quiet
+/// output, not on the mode.)
+#[test]
+fn peer_variables_match_the_real_peers() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("/usr/bin/tini-static", "TINI_KILL_PROCESS_GROUP", ""),
+        ("/usr/bin/tini-static", "TINI_KILL_PROCESS_GROUP", "0"),
+        ("/usr/bin/tini-static", "TINI_VERBOSITY", "abc"),
+        ("/usr/bin/tini-static", "TINI_VERBOSITY", "0"),
+        ("/usr/bin/tini-static", "TINI_SUBREAPER", ""),
+        ("/usr/bin/dumb-init", "DUMB_INIT_SETSID", "true"),
+        ("/usr/bin/dumb-init", "DUMB_INIT_SETSID", "1"),
+        ("/usr/bin/dumb-init", "DUMB_INIT_SETSID", "0"),
+        ("/usr/bin/dumb-init", "DUMB_INIT_SETSID", "yes"),
+    ];
+    for &(path, var, value) in cases {
+        let Some(init) = peer(path) else { continue };
+        let (theirs, _) = term_reaches_grandchild_under(&init, &["--"], &[(var, value)]);
+        let (ours, _) = term_reaches_grandchild_under(&bin(), &[], &[(var, value)]);
+        assert_eq!(ours, theirs, "{var}={value:?}: group forwarding under pidone and {path}");
+    }
+    for (path, var, value) in
+        [("/usr/bin/dumb-init", "DUMB_INIT_DEBUG", "yes"), ("/usr/bin/tini-static", "TINI_VERBOSITY", "abc")]
+    {
+        let Some(init) = peer(path) else { continue };
+        let (_, theirs) = term_reaches_grandchild_under(&init, &["--"], &[(var, value)]);
+        let (_, ours) = term_reaches_grandchild_under(&bin(), &[], &[(var, value)]);
+        assert_eq!((ours.as_str(), theirs.as_str()), ("", ""), "{var}={value:?}: both run the command, quietly");
+    }
+}

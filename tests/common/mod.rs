@@ -57,12 +57,17 @@ pub fn py(script: &str, args: &[&str]) -> Vec<String> {
 /// A command that runs pidone with `args` as PID 1 of a new PID namespace with its own
 /// /proc. `--kill-child` makes sure nothing outlives a test that gives up on it.
 pub fn pid1_command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
+    pid1_command_of(&bin(), args)
+}
+
+/// `init args` as PID 1 of a new PID namespace: pidone, or a peer to compare it with.
+pub fn pid1_command_of<S: AsRef<std::ffi::OsStr>>(init: &str, args: &[S]) -> Command {
     // An absolute path: tests change PATH for pidone, and Command searches the new one.
     let mut cmd = Command::new("/usr/bin/unshare");
     if !is_root() {
         cmd.args(["--user", "--map-root-user"]);
     }
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]).arg(bin()).args(args);
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]).arg(init).args(args);
     default_signals(&mut cmd);
     cmd
 }
@@ -277,19 +282,35 @@ impl Session {
 /// the grandchild saw it (which takes group forwarding). No timing is involved: the
 /// grandchild ends within 3 s either way, and its output is read after the end.
 pub fn term_reaches_grandchild(flags: &[&str], env: &[(&str, &str)]) -> bool {
+    term_reaches_grandchild_under(&bin(), flags, env).0
+}
+
+/// `term_reaches_grandchild` with `init` (pidone or a peer) as PID 1; also its stderr.
+pub fn term_reaches_grandchild_under(init: &str, flags: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let script = "trap '' TERM; /usr/bin/python3 -c \"import signal,sys,time
 def h(*a): print('grandchild got TERM', flush=True); sys.exit(0)
 signal.signal(signal.SIGTERM, h); print('ready', flush=True); time.sleep(3)\"; exit 7";
     let mut args: Vec<&str> = flags.to_vec();
     args.extend(["/bin/sh", "-c", script]);
-    let mut cmd = pid1_command(&args);
+    let mut cmd = pid1_command_of(init, &args);
     cmd.envs(env.iter().copied());
     let s = Session::start(cmd);
-    assert_eq!(s.line(10), "ready");
+    assert_eq!(s.line(10), "ready", "{init} {env:?}");
     s.signal(libc::SIGTERM);
     let out = s.finish(20);
-    assert_eq!(out.code(), 7);
-    out.stdout.contains("grandchild got TERM")
+    assert_eq!(out.code(), 7, "{init} {env:?}: {}", out.stderr);
+    (out.stdout.contains("grandchild got TERM"), out.stderr)
+}
+
+/// The real peer at `path` (Debian's tini, dumb-init, catatonit), or `None` with a note;
+/// in CI (CI set) a missing peer fails the test: .ci/run installs them.
+pub fn peer(path: &str) -> Option<String> {
+    if std::path::Path::new(path).exists() {
+        return Some(path.to_string());
+    }
+    assert!(std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false"), "{path} is required in CI");
+    eprintln!("skipped: no {path}");
+    None
 }
 
 /// The command's pid from a `-v` log.
