@@ -239,3 +239,41 @@ fn the_command_runs_in_the_callers_directory() {
     cmd.current_dir(&dir);
     assert_eq!(run(cmd, 30).stdout.trim_end(), dir.to_str().unwrap());
 }
+
+/// The `-v` lines name real-time signals as `kill -l` does and give the target as kill(2)
+/// takes it: `-PGID` with -g, `-1` for everything left during the shutdown.
+#[test]
+fn verbose_lines_name_real_time_signals_and_group_targets() {
+    native_only!("qemu-user numbers the guest's real-time signals two below the host's");
+    let rt = libc::SIGRTMIN() + 3;
+    let s = Session::start(pid1_command(&["-v", "-g", "-r", "USR1:RTMAX", PYTHON, &helper("sigecho.py"), "2"]));
+    assert_eq!(s.line(10), "ready");
+    s.signal(rt);
+    assert_eq!(s.line(10), rt.to_string());
+    s.signal(libc::SIGUSR1);
+    assert_eq!(s.line(10), "64");
+    let out = s.finish(10);
+    let pid = spawned_pid(&out.stderr);
+    assert!(
+        out.stderr.contains(&format!("pidone: received SIGRTMIN+3, sent SIGRTMIN+3 to -{pid}\n")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&format!("pidone: received SIGUSR1, sent SIGRTMAX to -{pid}\n")), "{}", out.stderr);
+
+    // During the shutdown a signal goes to everything left: -1 as PID 1.
+    let script = "trap '' TERM USR2; sleep 30 & echo ready; exit 3";
+    let s = Session::start(pid1_command(&["-v", "-t", "30", "/bin/sh", "-c", script]));
+    assert_eq!(s.line(10), "ready");
+    let pid = s.pidone_pid();
+    wait_for("the grace period", 10, || {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .is_ok_and(|c| c.split_whitespace().count() == 1)
+            && s.stderr().contains("SIGTERM to the rest")
+    });
+    s.signal(libc::SIGUSR2);
+    wait_for("the USR2 line", 10, || s.stderr().contains("received SIGUSR2"));
+    s.signal(libc::SIGKILL);
+    let out = s.finish(10);
+    assert!(out.stderr.contains("pidone: received SIGUSR2, sent SIGUSR2 to -1\n"), "{}", out.stderr);
+}

@@ -443,3 +443,21 @@ fn credentials_are_unchanged() {
         assert_eq!(lines[0], lines[1]);
     }
 }
+
+/// pidone's child blocks every signal again before it writes an exec failure: with a
+/// stderr pipe nobody reads, the write raises SIGPIPE, which would otherwise kill the
+/// child and turn 127 or 126 into 141.
+#[test]
+fn an_exec_failure_keeps_its_code_with_a_broken_stderr() {
+    let dir = scratch_dir("hard-exec-pipe");
+    let noexec = dir.join("noexec");
+    std::fs::write(&noexec, "#!/bin/sh\n").unwrap();
+    for (cmd, code) in [("/no/such/command", 127), (dir.to_str().unwrap(), 126), (noexec.to_str().unwrap(), 126)] {
+        let mut pidone = pid1_command(&[cmd]);
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        pidone.stderr(writer).stdout(std::process::Stdio::null());
+        let status = pidone.status().unwrap();
+        assert_eq!(status.code(), Some(code), "{cmd}");
+    }
+}
