@@ -210,9 +210,7 @@ fn without_proc_as_pid_1_everything_still_works() {
 
 #[test]
 fn without_proc_and_not_pid_1_the_process_group_is_the_fallback() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     // /proc hidden under a tmpfs in a private mount namespace; pidone is not PID 1.
     let dir = scratch_dir("hard-noproc");
     let file = dir.join("log");
@@ -367,9 +365,7 @@ fn runs_as_nobody_as_pid_1_and_not() {
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert!(out.stdout.starts_with("zombies 0 alive 0 "), "{}", out.stdout);
     // Not PID 1: subreaper and shutdown of its own tree only, next to nobody's other work.
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     let mut unrelated = Command::new("/bin/sleep");
     unrelated.arg("60");
     as_nobody(&mut unrelated);

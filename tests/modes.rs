@@ -62,9 +62,7 @@ fn sigterm_to_pidone_reaches_the_command() {
 
 #[test]
 fn orphans_are_adopted_and_reaped() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     for (flags, pid1, mode) in modes() {
         let out = run(command(flags, pid1, &py("adopt.py", &["20"])), 60);
         assert_eq!(out.code(), 0, "{mode}: {}", out.stderr);
@@ -74,9 +72,7 @@ fn orphans_are_adopted_and_reaped() {
 
 #[test]
 fn survivors_get_sigterm_when_the_command_ends() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     for (flags, pid1, mode) in modes() {
         let dir = scratch_dir("modes-survivor");
         let file = dir.join("log");

@@ -23,9 +23,7 @@ fn a_storm_of_3000_orphans_leaves_no_zombie() {
 
 #[test]
 fn outside_a_pid_namespace_pidone_is_a_subreaper() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     // The command's grandchild is orphaned; it must come to pidone (not to the real init)
     // and be reaped when it exits.
     let script = "import os, time

@@ -127,9 +127,7 @@ fn only_own_tree(pidone_args: &[&str], script: &str, pidone_signal: Option<i32>)
 
 #[test]
 fn not_pid_1_only_its_own_tree_is_stopped() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     // Normal exit of the command; survivors end on SIGTERM.
     only_own_tree(&["-t", "5"], "sleep 60 & echo $!; sleep 60 & echo $!; echo go", None);
     // A grandchild whose parent is still alive, and one in its own session.

@@ -64,9 +64,7 @@ fn left_sleep_is_gone(out: &Outcome, what: &str) {
 /// it: the walk is incomplete, and the fallback must stop the sleep the command left.
 #[test]
 fn a_children_file_that_cannot_be_opened_leads_to_the_fallback() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     for nobody in [false, true] {
         let launcher = format!(
             "import os, resource\nos.closerange(3, 65536)\nresource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))\n\
@@ -87,9 +85,7 @@ fn a_children_file_that_cannot_be_opened_leads_to_the_fallback() {
 /// task directory and /proc/self, but no children files.
 #[test]
 fn a_kernel_without_children_files_leads_to_the_fallback() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     for nobody in [false, true] {
         // PID 1 of a new PID and mount namespace; the first process it forks is PID 2.
         let launcher = format!(
@@ -213,9 +209,7 @@ print("pidone", code, "launcher got", got, flush=True)
 /// unprivileged user's process limit.
 #[test]
 fn a_reused_pid_is_never_signalled() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     let mut cmd = Command::new("/usr/bin/unshare");
     cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", PYTHON, &helper("reuse.py"), &bin(), "2000"]);
     default_signals(&mut cmd);
@@ -233,9 +227,7 @@ fn a_reused_pid_is_never_signalled() {
 /// stack is small: the limit is a soft one, which every shell raises back at once.
 #[test]
 fn a_deep_tree_on_a_small_stack() {
-    native_only!(
-        "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans"
-    );
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
     use std::os::unix::process::CommandExt;
     for kib in [16u64, 24, 32] {
         let dir = scratch_dir(&format!("tree-stack-{kib}"));

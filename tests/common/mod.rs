@@ -31,6 +31,9 @@ pub fn foreign() -> bool {
     elf.get(18..20) != own.get(18..20) && elf.get(18..20) != Some(&[3, 0][..])
 }
 
+/// Why a test that needs pidone to adopt orphans when it is not PID 1 is native only.
+pub const NO_SUBREAPER_UNDER_QEMU: &str = "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans";
+
 /// Skips the calling test for a foreign binary, saying why.
 #[macro_export]
 macro_rules! native_only {
