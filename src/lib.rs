@@ -93,6 +93,11 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
             say!(b"spawned \x01", child);
         }
         command = Some(child);
+        // The command has its copies of the descriptors pidone was given; pidone's own
+        // would keep a pipe or socket open after the command closed it, and whoever waits
+        // for its end would wait as long as pidone lives (catatonit closes them too).
+        // Before Linux 5.9 (no close_range) they stay.
+        let _ = sys::close_from(3);
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));

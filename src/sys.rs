@@ -144,6 +144,12 @@ pub fn close(fd: i32) {
     let _ = unsafe { syscall!(Sysno::close, fd) };
 }
 
+/// close_range(2) from `first` to the last descriptor (Linux 5.9; ENOSYS before).
+pub fn close_from(first: u32) -> Result<()> {
+    // SAFETY: no pointers are passed; closing descriptors touches no memory of ours.
+    unsafe { syscall!(Sysno::close_range, first, u32::MAX, 0) }.map(drop)
+}
+
 /// execve(2); returns only on failure.
 pub fn execve(path: CPath, argv: CStrList, envp: CStrList) -> Errno {
     // SAFETY: `path` is NUL-terminated; `argv` and `envp` are NULL-terminated arrays of
