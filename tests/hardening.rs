@@ -426,12 +426,7 @@ fn credentials_are_unchanged() {
     let show = format!("print([l for l in open('/proc/self/status') if l.startswith({fields})], flush=True)");
     let launcher = format!("import os\n{show}\nos.execv('{}', ['pidone', '{}', '-c', \"{show}\"])", bin(), PYTHON);
     for nobody in [false, true] {
-        let mut cmd = Command::new(PYTHON);
-        cmd.args(["-c", &launcher]);
-        default_signals(&mut cmd);
-        if nobody {
-            as_nobody(&mut cmd);
-        }
+        let cmd = python_c(&launcher, nobody);
         let out = run(cmd, 10);
         let lines: Vec<&str> = out.stdout.lines().collect();
         assert_eq!(lines.len(), 2, "{}", out.stderr);

@@ -71,12 +71,7 @@ fn a_children_file_that_cannot_be_opened_leads_to_the_fallback() {
              os.execv('{bin}', ['pidone', '-t', '1', '/bin/sh', '-c', '{LEAVE_SLEEP}'])",
             bin = bin()
         );
-        let mut cmd = Command::new(PYTHON);
-        cmd.args(["-c", &launcher]);
-        default_signals(&mut cmd);
-        if nobody {
-            as_nobody(&mut cmd);
-        }
+        let cmd = python_c(&launcher, nobody);
         left_sleep_is_gone(&run(cmd, 30), &format!("EMFILE, nobody {nobody}"));
     }
 }
@@ -131,13 +126,7 @@ fn a_caller_that_ignores_sigchld() {
         let mut cmd = if pid1 {
             unshare(nobody, true, &["--pid", "--fork", "--mount-proc", "--kill-child", PYTHON, "-c", &launcher])
         } else {
-            let mut cmd = Command::new(PYTHON);
-            cmd.args(["-c", &launcher]);
-            default_signals(&mut cmd);
-            if nobody {
-                as_nobody(&mut cmd);
-            }
-            cmd
+            python_c(&launcher, nobody)
         };
         cmd.env_remove("PIDONE_VERBOSE");
         let out = run(cmd, 10);
@@ -189,12 +178,7 @@ print("pidone", code, "launcher got", got, flush=True)
 "#,
             bin = bin()
         );
-        let mut cmd = Command::new(PYTHON);
-        cmd.args(["-c", &launcher]);
-        default_signals(&mut cmd);
-        if nobody {
-            as_nobody(&mut cmd);
-        }
+        let cmd = python_c(&launcher, nobody);
         let out = run(cmd, 30);
         assert_eq!(out.stdout, "pidone 0 launcher got []\n", "nobody {nobody}: {}", out.stderr);
     }

@@ -138,6 +138,18 @@ pub fn as_nobody(cmd: &mut Command) {
     }
 }
 
+/// `python3 -c SCRIPT` with every signal at its default disposition, as uid 65534 when
+/// `nobody`: the launchers that start pidone in the conditions a test needs.
+pub fn python_c(script: &str, nobody: bool) -> Command {
+    let mut cmd = Command::new(PYTHON);
+    cmd.args(["-c", script]);
+    default_signals(&mut cmd);
+    if nobody {
+        as_nobody(&mut cmd);
+    }
+    cmd
+}
+
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
