@@ -215,7 +215,7 @@ fn without_proc_and_not_pid_1_the_process_group_is_the_fallback() {
     let dir = scratch_dir("hard-noproc");
     let file = dir.join("log");
     let inner = format!(
-        "mount -t tmpfs none /proc && exec {bin} -v -t 1 -- /bin/sh -c '{py} {surv} trap {f} & echo $!; setsid sleep 30 & echo $!; \
+        "mount -t tmpfs none /proc && exec {bin} -v -t 20 -- /bin/sh -c '{py} {surv} trap {f} & echo $!; setsid sleep 30 & echo $!; \
          while ! grep -q started {f} 2>/dev/null; do sleep 0.01; done; exit 3'",
         bin = bin(),
         py = PYTHON,
@@ -227,7 +227,9 @@ fn without_proc_and_not_pid_1_the_process_group_is_the_fallback() {
     default_signals(&mut cmd);
     let mut s = Session::start(cmd);
     let pids: Vec<i32> = [s.line(10), s.line(10)].iter().map(|l| l.parse().unwrap()).collect();
-    wait_for("pidone to exit", 30, || s.child.try_wait().unwrap().is_some());
+    // The grace (20 s: far beyond the survivor's 0.5 s cleanup) is waited out for the one
+    // pidone cannot reach, then 2 s of SIGKILL rounds.
+    wait_for("pidone to exit", 90, || s.child.try_wait().unwrap().is_some());
     // The one left behind holds the output pipes open; end it before collecting them.
     assert!(alive(pids[1]));
     kill(pids[1], libc::SIGKILL);

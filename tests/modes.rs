@@ -85,7 +85,7 @@ fn survivors_get_sigterm_when_the_command_ends() {
             h = helper("survivor.py"),
             f = file.display()
         );
-        let out = run(command(flags, pid1, &["-t", "10", "/bin/sh", "-c", &script]), 30);
+        let out = run(command(flags, pid1, &["-t", "60", "/bin/sh", "-c", &script]), 90);
         assert_eq!(out.code(), 3, "{mode}: {}", out.stderr);
         let log = std::fs::read_to_string(&file).unwrap_or_default();
         assert_eq!(log.matches("got TERM").count(), 2, "{mode}: {log}\n{}", out.stderr);

@@ -30,7 +30,8 @@ fn survivors_get_sigterm_and_time_to_clean_up() {
     let dir = scratch_dir("shutdown-clean");
     let file = dir.join("log");
     // One in the command's session, one that moved to a session of its own.
-    let out = pid1(&["-v", "/bin/sh", "-c", &leave_behind(&["trap", "setsid"], &file, 3)]);
+    // A grace far beyond the 0.5 s cleanup: it ends as soon as the survivors are gone.
+    let out = run(pid1_command(&["-v", "-t", "60", "/bin/sh", "-c", &leave_behind(&["trap", "setsid"], &file, 3)]), 90);
     assert_eq!(out.code(), 3, "{}", out.stderr);
     let log = read(&file);
     assert_eq!(log.matches("cleaned").count(), 2, "{log}\n{}", out.stderr);
@@ -92,7 +93,7 @@ fn a_stopped_survivor_still_ends() {
     let dir = scratch_dir("shutdown-stopped");
     let file = dir.join("log");
     let script = leave_behind(&["trap"], &file, 0).replace("; exit 0", "; kill -STOP $!; exit 0");
-    let out = pid1(&["/bin/sh", "-c", &script]);
+    let out = run(pid1_command(&["-t", "60", "/bin/sh", "-c", &script]), 90);
     assert_eq!(out.code(), 0);
     assert_eq!(read(&file).matches("cleaned").count(), 1, "{}", read(&file));
 }
