@@ -80,7 +80,7 @@ fn survivors_get_sigterm_when_the_command_ends() {
         // pidone's to stop, whatever the flags.
         let script = format!(
             "{py} {h} record {f} & setsid {py} {h} record {f} & \
-             while [ $(grep -c started {f} 2>/dev/null || echo 0) -lt 2 ]; do sleep 0.01; done; exit 3",
+             while [ $(cat {f} 2>/dev/null | grep -c started) -lt 2 ]; do sleep 0.01; done; exit 3",
             py = PYTHON,
             h = helper("survivor.py"),
             f = file.display()

@@ -18,7 +18,7 @@ fn leave_behind(modes: &[&str], file: &Path, code: i32) -> String {
         script += &format!("{PYTHON} {} {mode} {} & ", helper("survivor.py"), file.display());
     }
     script += &format!(
-        "while [ $(grep -c started {f} 2>/dev/null || echo 0) -lt {n} ]; do sleep 0.01; done; exit {code}",
+        "while [ $(cat {f} 2>/dev/null | grep -c started) -lt {n} ]; do sleep 0.01; done; exit {code}",
         f = file.display(),
         n = modes.len()
     );
