@@ -138,8 +138,13 @@ use ArgKind::*;
 /// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
 /// with getenv.
 pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
+    find_var(env, name).map(|(_, value)| value)
+}
+
+/// Where variable `name` is in `env`, and its value.
+pub fn find_var(env: CStrList, name: &[u8]) -> Option<(usize, &'static [u8])> {
     (0..env.len()).filter(|&i| env.starts_with(i, name)).find_map(|i| match env.bytes(i)?.get(name.len()..)? {
-        [b'=', value @ ..] => Some(value),
+        [b'=', value @ ..] => Some((i, value)),
         _ => None,
     })
 }
@@ -735,6 +740,8 @@ mod tests {
         assert_eq!(getenv(env, b"PATH"), Some(&b"/bin"[..]));
         assert_eq!(getenv(env, b"EMPTY"), Some(&b""[..]));
         assert_eq!(getenv(env, b"NOPE"), None);
+        assert_eq!(find_var(env, b"PATH"), Some((1, &b"/bin"[..])));
+        assert_eq!(find_var(env, b"EMPTY"), Some((3, &b""[..])));
     }
 
     #[test]

@@ -28,9 +28,9 @@ use sys::{CPath, CStrList};
 /// Called by the binary's entry point with the process's arguments and environment;
 /// returns the exit code.
 pub fn run(argv: CStrList, env: CStrList) -> i32 {
-    // First of all, block every signal but the CPU faults: as PID 1 a signal that arrives
-    // unblocked with no handler is dropped by the kernel, so the window from execve to
-    // here is the only time pidone can lose one. The command gets the original mask back.
+    // First of all, block every signal: as PID 1 a signal that arrives unblocked with no
+    // handler is dropped by the kernel, so the window from execve to here is the only
+    // time pidone can lose one. The command gets the original mask back.
     let mask = match sys::set_sigmask(signals::WAITED) {
         Ok(mask) => mask,
         Err(e) => {
@@ -82,7 +82,7 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     // Pause mode has no command.
     let mut command = None;
     if !opts.pause {
-        let child = match spawn::spawn_child(argv.skip(cmd), env, &inherited) {
+        let child = match spawn::spawn_child(argv, cmd, env, &inherited) {
             Ok(pid) => pid,
             Err(e) => {
                 say!(b"failed to fork: \x03", e.into_raw());

@@ -6,7 +6,8 @@ use linux_raw_sys::general as g;
 use crate::args;
 use crate::msg::{Line, PathBuf};
 use crate::reap;
-use crate::sys::{self, CPath, CStrList, Errno, SigAction, SigSet};
+use crate::signals;
+use crate::sys::{self, CPath, CStrList, Errno, SigAction, SigSet, Swap};
 use crate::table::{has, split};
 
 /// What PATH is when the environment has none: the one tini, Docker and systemd use.
@@ -20,13 +21,18 @@ pub struct Inherited {
     pub sigchld: SigAction,
 }
 
-/// Forks and execs `argv[0]` with `argv` and `env`. Returns the child's pid; the child
-/// never returns (it execs, or reports the failure and exits 126/127).
-pub fn spawn_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> Result<i32, Errno> {
+/// What `execvp` runs a file with when the kernel cannot (ENOEXEC): a script without `#!`.
+const SHELL: CPath = CPath::of(c"/bin/sh");
+
+/// Forks and execs the command, `argv[cmd..]`, with `env`. Returns the child's pid; the
+/// child never returns (it execs, or reports the failure and exits 126/127). `cmd` is at
+/// least 1: the entry before the command is where `/bin/sh` goes for a script.
+pub fn spawn_child(argv: CStrList, cmd: usize, env: CStrList, inherited: &Inherited) -> Result<i32, Errno> {
+    let parent = sys::getpid();
     // SAFETY: pidone has one thread: it never starts another.
     let pid = unsafe { sys::fork() }?;
     if pid == 0 {
-        sys::exit(exec_child(argv, env, inherited));
+        sys::exit(exec_child(argv, cmd, env, inherited, parent));
     }
     // Also set in the parent, so the group exists before pidone forwards anything to it,
     // whichever process runs first. Fails harmlessly (EACCES) once the child has exec'd.
@@ -35,7 +41,7 @@ pub fn spawn_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> Resu
 }
 
 /// The child's side: returns only the exit code of a failed exec.
-fn exec_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> i32 {
+fn exec_child(argv: CStrList, cmd: usize, env: CStrList, inherited: &Inherited, parent: i32) -> i32 {
     // Its own process group, and the terminal's foreground group if stdin is one, so
     // Ctrl-C reaches the command and not pidone. Done here, while SIGTTOU is still
     // blocked, like tini: no tty (ENOTTY) or someone else's tty (EPERM) is fine.
@@ -45,12 +51,38 @@ fn exec_child(argv: CStrList, env: CStrList, inherited: &Inherited) -> i32 {
     // installs no handlers (execve keeps only what was ignored); it only reset SIGCHLD.
     let _ = sys::sigaction(g::SIGCHLD, &inherited.sigchld);
     let _ = sys::set_sigmask(inherited.mask);
-    let Some(name) = argv.get(0).map(CPath::of) else {
+    let args = argv.skip(cmd);
+    let Some(name) = args.get(0).map(CPath::of) else {
         return reap::EXIT_NOT_FOUND;
+    };
+    // Socket activation: sockets passed to pidone (`LISTEN_PID` naming pidone) are meant
+    // for the command, which sd_listen_fds only accepts when LISTEN_PID names it: say so
+    // (catatonit does the same). Any other LISTEN_PID is left alone; only digits name a
+    // pid (sd_listen_fds's reading; catatonit also takes `1x` for 1).
+    let mut listen_pid = PathBuf::path();
+    let listen = match args::find_var(env, b"LISTEN_PID") {
+        Some((at, value)) if signals::parse_u32(value) == Some(parent as u32) => listen_pid
+            .push(b"LISTEN_PID=")
+            .num(sys::getpid() as u64)
+            .cpath()
+            .map_or(Swap::NONE, |with| env.swap(at, with)),
+        _ => Swap::NONE,
     };
     // (search_path uses PATH only for a name without a slash.)
     let path = args::getenv(env, b"PATH").unwrap_or(DEFAULT_PATH);
-    let mut err = search_path(name, path, |file| sys::execve(file, argv, env));
+    let mut err = search_path(name, path, |file| {
+        let err = sys::execve_with(file, args, env, [listen, Swap::NONE, Swap::NONE]);
+        if err == Errno::ENOEXEC
+            && let Some(before) = cmd.checked_sub(1)
+        {
+            // execvp's fallback for a file the kernel does not know how to run: a shell
+            // script without `#!`, run as `/bin/sh FILE ARG...`. Where there is no shell
+            // (a scratch image), the file's own error is the one to report.
+            let script = argv.skip(before);
+            let _ = sys::execve_with(SHELL, script, env, [listen, script.swap(0, SHELL), script.swap(1, file)]);
+        }
+        err
+    });
     // execve says EACCES for a directory; say what a shell says.
     if err == Errno::EACCES
         && has(name.bytes(), b'/')

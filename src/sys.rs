@@ -4,6 +4,7 @@
 //! (nolibc's and rustix's shape). Everything above this module is safe Rust.
 
 use core::ffi::{CStr, c_char};
+use core::marker::PhantomData;
 use core::ptr;
 
 use linux_raw_sys::general as g;
@@ -39,7 +40,8 @@ pub struct CStrList {
 impl CStrList {
     /// # Safety
     /// `ptr` must point to `len` pointers to NUL-terminated strings followed by a NULL
-    /// pointer, all valid and unchanged for the rest of the program.
+    /// pointer, all valid and unchanged for the rest of the program; the array of pointers
+    /// must be writable (`execve_with` swaps entries for the length of one call).
     pub unsafe fn from_raw(ptr: *const *const c_char, len: usize) -> Self {
         Self { ptr, len }
     }
@@ -110,7 +112,7 @@ impl<'a> CPath<'a> {
         (with_nul.last() == Some(&0)).then_some(CPath(with_nul))
     }
 
-    pub fn of(s: &'a CStr) -> Self {
+    pub const fn of(s: &'a CStr) -> Self {
         CPath(s.to_bytes_with_nul())
     }
 
@@ -148,6 +150,50 @@ pub fn close(fd: i32) {
 pub fn close_from(first: u32) -> Result<()> {
     // SAFETY: no pointers are passed; closing descriptors touches no memory of ours.
     unsafe { syscall!(Sysno::close_range, first, u32::MAX, 0) }.map(drop)
+}
+
+/// A slot of an argv or envp array and what to put there for one `execve_with` call.
+#[derive(Clone, Copy)]
+pub struct Swap<'a> {
+    /// Null for no swap.
+    slot: *mut *const c_char,
+    /// The new entry; during the call, the old one.
+    with: *const c_char,
+    _with: PhantomData<CPath<'a>>,
+}
+
+impl Swap<'_> {
+    pub const NONE: Self = Swap { slot: ptr::null_mut(), with: ptr::null(), _with: PhantomData };
+}
+
+impl CStrList {
+    /// Entry `at` of the list replaced by `with` (no swap outside the list).
+    pub fn swap<'a>(&self, at: usize, with: CPath<'a>) -> Swap<'a> {
+        if at >= self.len {
+            return Swap::NONE;
+        }
+        Swap { slot: self.ptr.wrapping_add(at).cast_mut(), with: with.ptr().cast(), _with: PhantomData }
+    }
+}
+
+/// execve(2) with entries of argv or envp replaced. The arrays are changed in place for
+/// the call and put back before it returns, so no other code ever sees an entry that does
+/// not live as long as the list. Only a forked child about to exec calls it: the arrays
+/// it changes are its own copy. Returns only on failure.
+pub fn execve_with(path: CPath, argv: CStrList, envp: CStrList, mut swaps: [Swap; 3]) -> Errno {
+    for s in swaps.iter_mut().filter(|s| !s.slot.is_null()) {
+        // SAFETY: a slot inside the array (`CStrList::swap`), which `from_raw` requires to
+        // be writable; pidone has one thread and no signal handlers, so nothing reads it
+        // before it is put back below.
+        s.with = unsafe { s.slot.replace(s.with) };
+    }
+    let err = execve(path, argv, envp);
+    // Back in reverse order, so a slot swapped twice gets its first value back.
+    for s in swaps.iter().rev().filter(|s| !s.slot.is_null()) {
+        // SAFETY: as above.
+        unsafe { s.slot.write(s.with) };
+    }
+    err
 }
 
 /// execve(2); returns only on failure.

@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use std::process::Command;
 
 #[test]
 fn help_goes_to_stdout_and_exits_0() {
@@ -132,20 +133,85 @@ fn unexecutable_command_is_126_with_the_reason() {
     let dir = scratch_dir("cli-126");
     let plain = dir.join("plain");
     std::fs::write(&plain, "#!/bin/sh\necho hi\n").unwrap();
-    let noshebang = dir.join("noshebang");
-    std::fs::write(&noshebang, "echo hi\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&noshebang, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let cases = [
-        (plain.to_str().unwrap(), "Permission denied"),
-        (noshebang.to_str().unwrap(), "Exec format error"),
-        (dir.to_str().unwrap(), "Is a directory"),
-    ];
+    let cases = [(plain.to_str().unwrap(), "Permission denied"), (dir.to_str().unwrap(), "Is a directory")];
     for (path, reason) in cases {
         let out = pid1(&[path]);
         assert_eq!(out.code(), 126, "{path}");
         assert_eq!(out.stderr, format!("pidone: exec {path}: {reason}\n"));
     }
+}
+
+/// An executable file without `#!` that prints its $0 and arguments and exits 7.
+fn script_without_shebang(dir: &std::path::Path) -> String {
+    let path = dir.join("noshebang");
+    std::fs::write(&path, "echo \"$0\" \"$@\"\nexit 7\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_script_without_shebang_runs_under_bin_sh_as_execvp_does() {
+    // execvp runs it as `/bin/sh FILE ARG...`: $0 is the file as found.
+    let dir = scratch_dir("cli-noshebang");
+    let script = script_without_shebang(&dir);
+    let out = pid1(&[&script, "a", "b c"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (7, format!("{script} a b c\n").as_str()), "{}", out.stderr);
+    // Found on PATH: the path it was found at.
+    let mut cmd = pid1_command(&["noshebang", "d"]);
+    cmd.env("PATH", format!("/nonexistent:{}", dir.display()));
+    let out = run(cmd, 30);
+    assert_eq!(out.stdout, format!("{script} d\n"), "{}", out.stderr);
+    // The shell gets LISTEN_PID rewritten too (the second exec of the same child).
+    let listen = dir.join("listen");
+    std::fs::write(&listen, "[ \"$LISTEN_PID\" = $$ ] && echo mine\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&listen, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = pid1_command(&[&listen]);
+    cmd.env("LISTEN_PID", "1");
+    let out = run(cmd, 30);
+    assert_eq!(out.stdout, "mine\n", "{}", out.stderr);
+}
+
+#[test]
+fn a_script_without_shebang_and_no_shell_is_126_with_the_reason() {
+    native_only!("qemu-user cannot run a foreign binary inside a root that lacks it");
+    // A root with pidone and the script and nothing else: no /bin/sh to fall back to.
+    let root = scratch_dir("cli-noshell");
+    std::fs::copy(bin(), root.join("pidone")).unwrap();
+    script_without_shebang(&root);
+    let mut cmd = Command::new("/usr/bin/unshare");
+    if !is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    cmd.args(["--pid", "--fork", "--kill-child"]).arg(format!("--root={}", root.display()));
+    cmd.args(["/pidone", "/noshebang"]);
+    let out = run(cmd, 30);
+    assert_eq!(out.code(), 126);
+    assert_eq!(out.stderr, "pidone: exec /noshebang: Exec format error\n");
+}
+
+#[test]
+fn listen_pid_naming_pidone_names_the_command() {
+    // Socket activation (catatonit's rule): LISTEN_PID naming pidone is rewritten to the
+    // command's pid; naming anyone else, or not a plain number, it is left alone.
+    for (value, expect) in [("1", "mine"), ("5", "5"), ("01x", "01x"), ("", "")] {
+        let mut cmd = pid1_command(&["/bin/sh", "-c", "[ \"$LISTEN_PID\" = $$ ] && echo mine || echo \"$LISTEN_PID\""]);
+        cmd.env("LISTEN_PID", value);
+        let out = run(cmd, 30);
+        assert_eq!(out.stdout, format!("{expect}\n"), "LISTEN_PID={value}: {}", out.stderr);
+    }
+    // Not PID 1: a shell names itself, then becomes pidone with exec.
+    let script = format!("LISTEN_PID=$$ exec {} -- /bin/sh -c '[ \"$LISTEN_PID\" = $$ ] && echo mine'", bin());
+    let out = run(
+        {
+            let mut c = std::process::Command::new("/bin/sh");
+            c.args(["-c", &script]);
+            c
+        },
+        30,
+    );
+    assert_eq!(out.stdout, "mine\n", "{}", out.stderr);
 }
 
 #[test]

@@ -139,25 +139,8 @@ fn rewrite_every_signal_pidone_knows() {
     } else {
         64
     };
-    let sigs: Vec<i32> = (1..=top)
-        .filter(|s| {
-            ![
-                libc::SIGKILL,
-                libc::SIGSTOP,
-                libc::SIGCHLD,
-                32,
-                33,
-                libc::SIGSEGV,
-                libc::SIGBUS,
-                libc::SIGFPE,
-                libc::SIGILL,
-                libc::SIGABRT,
-                libc::SIGTRAP,
-                libc::SIGSYS,
-            ]
-            .contains(s)
-        })
-        .collect();
+    let sigs: Vec<i32> =
+        (1..=top).filter(|s| ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD, 32, 33].contains(s)).collect();
     // Names as util-linux `kill -l` spells them (POLL for 29), and the real-time ones
     // as bash's `kill -l` does.
     let name = |s: i32| -> String {
