@@ -135,18 +135,16 @@ pub const MESSAGES: &[u8] =
 const _: () = assert!(count(MESSAGES, b'|') == ArgKind::PauseCommand as usize + 1);
 use ArgKind::*;
 
-/// The value of variable `name` in `env` (entries `NAME=value`); the first one wins, as
+/// The value of the variable that `entry` (`NAME=`) starts in `env`; the first one wins, as
 /// with getenv.
-pub fn getenv(env: CStrList, name: &[u8]) -> Option<&'static [u8]> {
-    find_var(env, name).map(|(_, value)| value)
+pub fn getenv(env: CStrList, entry: &[u8]) -> Option<&'static [u8]> {
+    find_var(env, entry).map(|(_, value)| value)
 }
 
-/// Where variable `name` is in `env`, and its value.
-pub fn find_var(env: CStrList, name: &[u8]) -> Option<(usize, &'static [u8])> {
-    (0..env.len()).filter(|&i| env.starts_with(i, name)).find_map(|i| match env.bytes(i)?.get(name.len()..)? {
-        [b'=', value @ ..] => Some((i, value)),
-        _ => None,
-    })
+/// Where the variable that `entry` (`NAME=`) starts is in `env`, and its value.
+pub fn find_var(env: CStrList, entry: &[u8]) -> Option<(usize, &'static [u8])> {
+    let at = (0..env.len()).find(|&i| env.starts_with(i, entry))?;
+    Some((at, env.bytes(at)?.get(entry.len()..)?))
 }
 
 /// `pidone X.Y.Z - git.<commit>`: the same shape as tini's `tini version X.Y.Z - git.<commit>`,
@@ -737,11 +735,11 @@ mod tests {
     #[test]
     fn getenv_finds_exact_names() {
         let env = test_list(&[b"PATHX=1", b"PATH=/bin", b"PATH=/usr/bin", b"EMPTY="]);
-        assert_eq!(getenv(env, b"PATH"), Some(&b"/bin"[..]));
-        assert_eq!(getenv(env, b"EMPTY"), Some(&b""[..]));
-        assert_eq!(getenv(env, b"NOPE"), None);
-        assert_eq!(find_var(env, b"PATH"), Some((1, &b"/bin"[..])));
-        assert_eq!(find_var(env, b"EMPTY"), Some((3, &b""[..])));
+        assert_eq!(getenv(env, b"PATH="), Some(&b"/bin"[..]));
+        assert_eq!(getenv(env, b"EMPTY="), Some(&b""[..]));
+        assert_eq!(getenv(env, b"NOPE="), None);
+        assert_eq!(find_var(env, b"PATH="), Some((1, &b"/bin"[..])));
+        assert_eq!(find_var(env, b"EMPTY="), Some((3, &b""[..])));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct Inherited {
 /// What `execvp` runs a file with when the kernel cannot (ENOEXEC): a script without `#!`.
 const SHELL: CPath = CPath::of(c"/bin/sh");
 
+/// The variable of socket activation (sd_listen_fds), as it starts an entry.
+const LISTEN_PID: &[u8] = b"LISTEN_PID=";
+
 /// Forks and execs the command, `argv[cmd..]`, with `env`. Returns the child's pid; the
 /// child never returns (it execs, or reports the failure and exits 126/127). `cmd` is at
 /// least 1: the entry before the command is where `/bin/sh` goes for a script.
@@ -60,16 +63,14 @@ fn exec_child(argv: CStrList, cmd: usize, env: CStrList, inherited: &Inherited, 
     // (catatonit does the same). Any other LISTEN_PID is left alone; only digits name a
     // pid (sd_listen_fds's reading; catatonit also takes `1x` for 1).
     let mut listen_pid = PathBuf::path();
-    let listen = match args::find_var(env, b"LISTEN_PID") {
-        Some((at, value)) if signals::parse_u32(value) == Some(parent as u32) => listen_pid
-            .push(b"LISTEN_PID=")
-            .num(sys::getpid() as u64)
-            .cpath()
-            .map_or(Swap::NONE, |with| env.swap(at, with)),
+    let listen = match args::find_var(env, LISTEN_PID) {
+        Some((at, value)) if signals::parse_u32(value) == Some(parent as u32) => {
+            listen_pid.push(LISTEN_PID).num(sys::getpid() as u64).cpath().map_or(Swap::NONE, |with| env.swap(at, with))
+        }
         _ => Swap::NONE,
     };
     // (search_path uses PATH only for a name without a slash.)
-    let path = args::getenv(env, b"PATH").unwrap_or(DEFAULT_PATH);
+    let path = args::getenv(env, b"PATH=").unwrap_or(DEFAULT_PATH);
     let mut err = search_path(name, path, |file| {
         let err = sys::execve_with(file, args, env, [listen, Swap::NONE, Swap::NONE]);
         if err == Errno::ENOEXEC
