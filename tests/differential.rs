@@ -6,7 +6,7 @@
 //!
 //! pidone must observe the same as the peer, except for the scenarios in `DELIBERATE`,
 //! each with the reason pidone is better there; README.md's "Deliberate differences" is
-//! the same list. A deliberate difference that stops being one fails too, so the list
+//! the same list (a test below holds them together). A deliberate difference that stops being one fails too, so the list
 //! cannot go stale. Each peer's table is one test; it reports every mismatch at once and
 //! prints how many scenarios matched.
 
@@ -785,4 +785,32 @@ fn every_deliberate_difference_names_a_scenario_of_its_peer() {
     for (name, peer, _) in DELIBERATE {
         assert!(SCENARIOS.iter().any(|s| s.name == *name && s.peers.contains(peer)), "{name} / {peer}");
     }
+}
+
+/// README.md's table of deliberate differences names exactly the (scenario, peer) pairs of
+/// `DELIBERATE`: a user reads there what this suite holds pidone to.
+#[test]
+fn the_readme_lists_exactly_the_deliberate_differences() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme.split("### Deliberate differences").nth(1).expect("README.md has no deliberate differences");
+    let section = section.split("\n#").next().unwrap();
+    let mut listed: Vec<(String, String)> = Vec::new();
+    for row in section.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| scenario")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let (scenario, peers) = (cells[0].trim_start_matches("| "), cells[1]);
+        for peer in peers.split(", ") {
+            let path = match peer {
+                "tini" => TINI,
+                "dumb-init" => DUMB_INIT,
+                "catatonit" => CATATONIT,
+                other => panic!("README.md names an unknown peer {other:?} for {scenario:?}"),
+            };
+            listed.push((scenario.to_string(), path.to_string()));
+        }
+    }
+    let mut expected: Vec<(String, String)> =
+        DELIBERATE.iter().map(|(name, peer, _)| (name.to_string(), peer.to_string())).collect();
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected, "README.md's deliberate differences and DELIBERATE disagree");
 }
