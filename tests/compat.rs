@@ -133,14 +133,25 @@ fn rewrite_every_signal_pidone_knows() {
     // Under qemu-user 7.2 the guest's real-time signal numbers are the host's minus two
     // (qemu keeps the host's first two for itself), so a real-time signal *named* by the
     // guest arrives as another number: the real-time part runs natively only.
+    // The fault signals too: qemu-user handles the host's SIGSEGV and SIGBUS itself, and
+    // sent with kill in quick succession they can kill the emulator (see hardening.rs).
+    let mut skip = vec![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD, 32, 33];
     let top = if foreign() {
-        eprintln!("native only: rewriting to and from real-time signals (qemu renumbers them)");
+        eprintln!("native only: rewriting to and from real-time and fault signals (qemu renumbers or handles them)");
+        skip.extend([
+            libc::SIGSEGV,
+            libc::SIGILL,
+            libc::SIGBUS,
+            libc::SIGFPE,
+            libc::SIGABRT,
+            libc::SIGTRAP,
+            libc::SIGSYS,
+        ]);
         31
     } else {
         64
     };
-    let sigs: Vec<i32> =
-        (1..=top).filter(|s| ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD, 32, 33].contains(s)).collect();
+    let sigs: Vec<i32> = (1..=top).filter(|s| !skip.contains(s)).collect();
     // Names as util-linux `kill -l` spells them (POLL for 29), and the real-time ones
     // as bash's `kill -l` does.
     let name = |s: i32| -> String {

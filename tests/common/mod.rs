@@ -25,10 +25,17 @@ pub const PYTHON: &str = "/usr/bin/python3";
 /// binfmt_misc (scripts/binfmt). A few things qemu-user 7.2 does not emulate faithfully
 /// are then tested natively only; each such test says why.
 pub fn foreign() -> bool {
-    // e_machine of the ELF header against the one of the test itself (x86_64: 62).
-    let elf = std::fs::read(bin()).unwrap();
+    // e_machine of the ELF header against the one of the test itself (x86_64: 62); i386
+    // (3) runs natively on an x86_64 kernel.
     let own = std::fs::read("/proc/self/exe").unwrap();
-    elf.get(18..20) != own.get(18..20) && elf.get(18..20) != Some(&[3, 0][..])
+    let machine = elf_machine();
+    own.get(18..20) != Some(&machine.to_le_bytes()[..]) && machine != 3
+}
+
+/// e_machine of the binary under test (x86_64: 62, i386: 3; little-endian here).
+pub fn elf_machine() -> u16 {
+    let elf = std::fs::read(bin()).unwrap();
+    u16::from_le_bytes([elf[18], elf[19]])
 }
 
 /// Why a test that needs pidone to adopt orphans when it is not PID 1 is native only.
