@@ -624,6 +624,10 @@ mod tests {
             (b"x2", false),
             (b"99999999999", true),
             (b"0000", false),
+            // Blanks and a sign only before the digits, as for atoi.
+            (b"1 1", false),
+            (b"1+1", false),
+            (b"++2", false),
         ] {
             assert_eq!(atoi_above_1(v), above, "{:?}", std::str::from_utf8(v));
         }

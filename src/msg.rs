@@ -175,9 +175,7 @@ fn div10(v: u64) -> (u64, u8) {
 /// On a 32-bit target a 64-bit division is a call into compiler-builtins' routine (240
 /// bytes on i686): there it is three 32-bit divisions instead.
 #[cfg(target_pointer_width = "32")]
-fn div10(v: u64) -> (u64, u8) {
-    div10_by_halves(v)
-}
+use div10_by_halves as div10;
 
 /// `v / 10` and `v % 10` with 32-bit divisions only: the high word, then each 16-bit half
 /// of the low word with the remainder carried in front (below 10 * 2^16, so each
