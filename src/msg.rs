@@ -82,20 +82,8 @@ impl Buf {
     }
 
     /// `v` in decimal.
-    pub fn num(&mut self, mut v: u64) -> &mut Self {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            let (q, r) = div10(v);
-            if let Some(d) = digits.get_mut(at) {
-                *d = b'0' + r;
-            }
-            v = q;
-            if v == 0 {
-                return self.push(digits.get(at..).unwrap_or_default());
-            }
-        }
+    pub fn num(&mut self, v: u64) -> &mut Self {
+        self.push(decimal(v, &mut [0; 20]))
     }
 
     /// A signal's name: `SIGTERM`, `SIGRTMIN+3`, `SIG32`.
@@ -164,6 +152,22 @@ macro_rules! say {
         const _: () = assert!($crate::msg::placeholders($fmt) == $n, "placeholders and arguments differ");
         $crate::msg::say($fmt, $a as i64, $b as i64, $c as i64)
     }};
+}
+
+/// `v` in decimal, written at the end of `digits`.
+pub fn decimal(mut v: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        let (q, r) = div10(v);
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + r;
+        }
+        v = q;
+        if v == 0 {
+            return digits.get(at..).unwrap_or_default();
+        }
+    }
 }
 
 /// `v / 10` and `v % 10`.

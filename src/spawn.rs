@@ -4,7 +4,7 @@
 use linux_raw_sys::general as g;
 
 use crate::args;
-use crate::msg::{Line, PathBuf};
+use crate::msg::{self, Line, PathBuf};
 use crate::reap;
 use crate::signals;
 use crate::sys::{self, CPath, CStrList, Errno, SigAction, SigSet, Swap};
@@ -62,10 +62,10 @@ fn exec_child(argv: CStrList, cmd: usize, env: CStrList, inherited: &Inherited, 
     // for the command, which sd_listen_fds only accepts when LISTEN_PID names it: say so
     // (catatonit does the same). Any other LISTEN_PID is left alone; only digits name a
     // pid (sd_listen_fds's reading; catatonit also takes `1x` for 1).
-    let mut listen_pid = PathBuf::path();
+    let mut entry = [0; 32];
     let listen = match args::find_var(env, LISTEN_PID) {
         Some((at, value)) if signals::parse_u32(value) == Some(parent as u32) => {
-            listen_pid.push(LISTEN_PID).num(sys::getpid() as u64).cpath().map_or(Swap::NONE, |with| env.swap(at, with))
+            listen_pid_entry(sys::getpid(), &mut entry).map_or(Swap::NONE, |with| env.swap(at, with))
         }
         _ => Swap::NONE,
     };
@@ -96,6 +96,20 @@ fn exec_child(argv: CStrList, cmd: usize, env: CStrList, inherited: &Inherited, 
     let _ = sys::set_sigmask(!0);
     Line::new().push(b"exec ").push(name.bytes()).push(b": ").errno(err).send();
     reap::exec_failure_code(err)
+}
+
+/// `LISTEN_PID=<pid>` with its NUL, in `buf`: a few bytes, where a 4 KiB `PathBuf` would
+/// double the child's stack frame (a command started with a 16 KiB stack must still run).
+fn listen_pid_entry(pid: i32, buf: &mut [u8; 32]) -> Option<CPath<'_>> {
+    let mut digits = [0; 20];
+    let mut len = 0;
+    for part in [LISTEN_PID, msg::decimal(pid as u64, &mut digits), b"\0"] {
+        for &c in part {
+            *buf.get_mut(len)? = c;
+            len += 1;
+        }
+    }
+    CPath::new(buf.get(..len)?)
 }
 
 /// `execvp`'s search: a name with a slash is used as it is; otherwise each PATH entry is
@@ -151,6 +165,15 @@ mod tests {
             e
         });
         (e, tried)
+    }
+
+    #[test]
+    fn listen_pid_entries_name_the_pid() {
+        let mut buf = [0xff; 32];
+        assert_eq!(listen_pid_entry(1, &mut buf).map(|c| c.bytes()), Some(&b"LISTEN_PID=1"[..]));
+        assert_eq!(buf[12], 0);
+        let max = listen_pid_entry(i32::MAX, &mut buf).map(|c| c.bytes());
+        assert_eq!(max, Some(&b"LISTEN_PID=2147483647"[..]));
     }
 
     #[test]
