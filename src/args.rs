@@ -174,7 +174,8 @@ pub const USAGE: &[u8] = concat!(
  -s  -l,-L,--license  -h,--help  -V,--version
 Env: PIDONE_{GRACE,GROUP,REWRITE,REMAP,PDEATHSIG,PAUSE,VERBOSE,WARN_REAP},
 TINI_{SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP}, DUMB_INIT_{SETSID,DEBUG}
-Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error"
+Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error
+"
 )
 .as_bytes();
 

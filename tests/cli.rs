@@ -10,6 +10,8 @@ fn help_goes_to_stdout_and_exits_0() {
         let out = pid1(&[flag]);
         assert_eq!(out.code(), 0);
         assert!(out.stdout.starts_with("usage: pidone [OPTIONS] [--] COMMAND [ARG...]\n"), "{}", out.stdout);
+        // Whole lines: a shell prompt after `pidone --help` starts on a line of its own.
+        assert!(out.stdout.ends_with(" error\n"), "{:?}", &out.stdout[out.stdout.len().saturating_sub(20)..]);
         for opt in [
             "--grace",
             "--group",
