@@ -12,7 +12,7 @@
 mod common;
 use common::*;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -480,4 +480,62 @@ fn pod_with_a_shared_pid_namespace() {
     // Stopping the pod: pause mode exits 0 after stopping what is left.
     pod.stop(10);
     assert_eq!(pod.exit_code(), 0);
+}
+
+/// Dockerfile.pidone: an image with pidone alone, and an application image that takes
+/// pidone from it with `COPY --from` and runs with it as its entry point.
+#[test]
+fn an_image_of_pidone_alone_for_copy_from() {
+    need!("docker");
+    let id = std::process::id();
+    let ctx = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("image-only-{id}"));
+    let _ = std::fs::remove_dir_all(&ctx);
+    std::fs::create_dir_all(ctx.join("dist")).unwrap();
+    std::fs::copy(bin(), ctx.join("dist/pidone-amd64")).unwrap();
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile.pidone"), ctx.join("Dockerfile")).unwrap();
+    let only = format!("pidone-only:{id}");
+    let out = engine("docker", &["build", "-q", "-t", &only, ctx.to_str().unwrap()], 300);
+    assert!(out.status.success(), "docker build: {}", String::from_utf8_lossy(&out.stderr));
+
+    // One layer, holding one file: pidone, byte for byte.
+    let saved = ctx.join("saved");
+    std::fs::create_dir_all(&saved).unwrap();
+    let tar = ctx.join("image.tar");
+    let out = engine("docker", &["save", "-o", tar.to_str().unwrap(), &only], 120);
+    assert!(out.status.success(), "docker save: {}", String::from_utf8_lossy(&out.stderr));
+    let untar = |file: &Path, dir: &Path| {
+        let ok = Command::new("tar").arg("-xf").arg(file).arg("-C").arg(dir).status().unwrap().success();
+        assert!(ok, "tar -xf {}", file.display());
+    };
+    untar(&tar, &saved);
+    let manifest = std::fs::read_to_string(saved.join("manifest.json")).unwrap();
+    let layers: Vec<&str> = manifest.split('"').filter(|s| s.ends_with(".tar") || s.contains("/sha256/")).collect();
+    assert_eq!(layers.len(), 1, "layers: {manifest}");
+    let files = ctx.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    untar(&saved.join(layers[0]), &files);
+    let listed: Vec<String> =
+        std::fs::read_dir(&files).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(listed, ["pidone"]);
+    assert!(std::fs::read(files.join("pidone")).unwrap() == std::fs::read(bin()).unwrap(), "not the binary under test");
+
+    // An application image that copies it from there.
+    let app_ctx = ctx.join("app");
+    std::fs::create_dir_all(&app_ctx).unwrap();
+    std::fs::copy("/bin/busybox", app_ctx.join("busybox")).expect("busybox-static is needed");
+    let dockerfile = format!(
+        "FROM scratch\nCOPY --from={only} /pidone /pidone\nCOPY busybox /bin/busybox\n\
+         ENTRYPOINT [\"/pidone\", \"--\"]\nCMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo ready; exec /bin/busybox sleep 1000\"]\n"
+    );
+    std::fs::write(app_ctx.join("Dockerfile"), dockerfile).unwrap();
+    let app = format!("pidone-from:{id}");
+    let out = engine("docker", &["build", "-q", "-t", &app, app_ctx.to_str().unwrap()], 300);
+    assert!(out.status.success(), "docker build with COPY --from: {}", String::from_utf8_lossy(&out.stderr));
+    let c = Container::start("docker", "from", &[&app]);
+    c.wait_log("ready");
+    assert_eq!(c.exec(&["/bin/busybox", "cat", "/proc/1/cmdline"]).split('\0').next(), Some("/pidone"));
+    c.stop(10);
+    assert_eq!(c.exit_code(), 143);
+    drop(c);
+    let _ = engine("docker", &["rmi", "-f", &app, &only], 120);
 }
