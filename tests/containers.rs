@@ -539,3 +539,74 @@ fn an_image_of_pidone_alone_for_copy_from() {
     drop(c);
     let _ = engine("docker", &["rmi", "-f", &app, &only], 120);
 }
+
+/// A Podman pod whose infra container is pidone in pause mode (`--infra-command` takes no
+/// arguments, so the image sets PIDONE_PAUSE=1), with the PID namespace shared: it is PID 1
+/// of the pod and reaps the orphans of an application container that has no init of its
+/// own; `podman pod stop` ends the application with 143 and pidone with 0.
+#[test]
+fn podman_pod_with_pidone_as_its_infra_container() {
+    need!("podman");
+    let img = image("podman");
+    let id = std::process::id();
+    let ctx = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("image-infra-{id}"));
+    let _ = std::fs::remove_dir_all(&ctx);
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::copy(bin(), ctx.join("pidone")).unwrap();
+    let dockerfile = "FROM scratch\nCOPY pidone /pidone\nENV PIDONE_PAUSE=1\nENTRYPOINT [\"/pidone\"]\n";
+    std::fs::write(ctx.join("Dockerfile"), dockerfile).unwrap();
+    let infra = format!("localhost/pidone-infra:{id}");
+    let out = engine("podman", &["build", "-q", "-t", &infra, ctx.to_str().unwrap()], 300);
+    assert!(out.status.success(), "podman build: {}", String::from_utf8_lossy(&out.stderr));
+
+    let pod = format!("pidone-pod-{id}");
+    let _ = engine("podman", &["pod", "rm", "-f", &pod], 60);
+    let create = [
+        "pod",
+        "create",
+        "--name",
+        &pod,
+        "--share",
+        "ipc,net,uts,pid",
+        "--network",
+        "none",
+        "--infra-image",
+        &infra,
+        "--infra-command",
+        "/pidone",
+    ];
+    let out = engine("podman", &create, 120);
+    assert!(out.status.success(), "podman pod create: {}", String::from_utf8_lossy(&out.stderr));
+    struct Pod(String);
+    impl Drop for Pod {
+        fn drop(&mut self) {
+            let _ = engine("podman", &["pod", "rm", "-f", &self.0], 60);
+        }
+    }
+    let _pod = Pod(pod.clone());
+    let out = engine("podman", &["pod", "start", &pod], 120);
+    assert!(out.status.success(), "podman pod start: {}", String::from_utf8_lossy(&out.stderr));
+
+    let script = "for i in $(/bin/busybox seq 10); do (/bin/busybox sleep 0.1 &); done; exec /bin/busybox sleep 1000";
+    let app = Container::start(
+        "podman",
+        "podapp",
+        &["--pod", &pod, "--entrypoint", "/bin/busybox", &img, "sh", "-c", script],
+    );
+    wait_for("the app", 30, || app.pids_of("/bin/busybox sleep 1000").len() == 1);
+    // PID 1 of the pod is the infra container's pidone.
+    assert_eq!(app.exec(&["/bin/busybox", "cat", "/proc/1/cmdline"]).trim_end_matches('\0'), "/pidone");
+    app.orphans_exited();
+    assert_eq!(app.zombies(), 0);
+
+    let out = engine("podman", &["pod", "stop", "-t", "10", &pod], 120);
+    assert!(out.status.success(), "podman pod stop: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(app.exit_code(), 143);
+    let infra_exit = text(&engine("podman", &["pod", "inspect", "--format", "{{.InfraContainerID}}", &pod], 60));
+    let code = text(&engine("podman", &["inspect", "--format", "{{.State.ExitCode}}", &infra_exit], 60));
+    assert_eq!(code, "0", "the infra container's exit code");
+    let state = text(&engine("podman", &["pod", "inspect", "--format", "{{.State}}", &pod], 60));
+    assert_eq!(state, "Exited");
+    drop(app);
+    let _ = engine("podman", &["rmi", "-f", &infra], 120);
+}
