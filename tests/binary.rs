@@ -11,8 +11,6 @@ fn program_header_types(elf: &[u8]) -> Vec<u32> {
 fn release_binary_is_static_without_interpreter() {
     let elf = std::fs::read(bin()).unwrap();
     let types = program_header_types(&elf);
-    const PT_DYNAMIC: u32 = 2;
-    const PT_INTERP: u32 = 3;
     assert!(!types.contains(&PT_INTERP), "has a program interpreter");
     assert!(!types.contains(&PT_DYNAMIC), "is dynamically linked");
     // ET_EXEC (2): a plain executable, not a (static-)PIE.
@@ -25,7 +23,6 @@ fn release_binary_is_static_without_interpreter() {
 #[test]
 fn release_binary_has_one_segment_and_no_writable_data() {
     let elf = std::fs::read(bin()).unwrap();
-    const PT_LOAD: u32 = 1;
     const PF_W: u32 = 2;
     let loads: Vec<u32> = program_headers(&elf).into_iter().filter(|&(t, _)| t == PT_LOAD).map(|(_, f)| f).collect();
     assert_eq!(loads.len(), 1, "expected one PT_LOAD segment, got {loads:?}");

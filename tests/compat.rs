@@ -138,15 +138,7 @@ fn rewrite_every_signal_pidone_knows() {
     let mut skip = vec![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD, 32, 33];
     let top = if foreign() {
         eprintln!("native only: rewriting to and from real-time and fault signals (qemu renumbers or handles them)");
-        skip.extend([
-            libc::SIGSEGV,
-            libc::SIGILL,
-            libc::SIGBUS,
-            libc::SIGFPE,
-            libc::SIGABRT,
-            libc::SIGTRAP,
-            libc::SIGSYS,
-        ]);
+        skip.extend(FAULTS);
         31
     } else {
         64

@@ -12,7 +12,7 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -60,21 +60,35 @@ fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Builds image `tag` with `eng` from a fresh build context of `files` (the file, and its
+/// path in the context) and `dockerfile`.
+fn build_image(eng: &str, tag: &str, files: &[(&str, &str)], dockerfile: &str) {
+    let ctx = scratch_dir(&format!("image-{eng}-{}", tag.replace([':', '/'], "-")));
+    std::fs::create_dir_all(ctx.join("dist")).unwrap();
+    for (from, to) in files {
+        // /bin/busybox comes from busybox-static.
+        std::fs::copy(from, ctx.join(to)).unwrap_or_else(|e| panic!("{from}: {e}"));
+    }
+    std::fs::write(ctx.join("Dockerfile"), dockerfile).unwrap();
+    let out = engine(eng, &["build", "-q", "-t", tag, ctx.to_str().unwrap()], 300);
+    assert!(out.status.success(), "{eng} build {tag}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The repository's file `name`.
+fn repo_file(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
 /// Builds the scratch image from Dockerfile.scratch once per engine and test run.
 fn image(eng: &str) -> String {
     static DOCKER: OnceLock<String> = OnceLock::new();
     static PODMAN: OnceLock<String> = OnceLock::new();
     let cell = if eng == "docker" { &DOCKER } else { &PODMAN };
     cell.get_or_init(|| {
-        let ctx = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("image-{eng}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&ctx);
-        std::fs::create_dir_all(ctx.join("dist")).unwrap();
-        std::fs::copy(bin(), ctx.join("dist/pidone-amd64")).unwrap();
-        std::fs::copy("/bin/busybox", ctx.join("dist/busybox-amd64")).expect("busybox-static is needed");
-        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile.scratch"), ctx.join("Dockerfile")).unwrap();
         let tag = format!("pidone-test:{}", std::process::id());
-        let out = engine(eng, &["build", "-q", "-t", &tag, ctx.to_str().unwrap()], 300);
-        assert!(out.status.success(), "{eng} build: {}", String::from_utf8_lossy(&out.stderr));
+        let pidone = bin();
+        let files = [(pidone.as_str(), "dist/pidone-amd64"), ("/bin/busybox", "dist/busybox-amd64")];
+        build_image(eng, &tag, &files, &repo_file("Dockerfile.scratch"));
         tag
     })
     .clone()
@@ -488,14 +502,9 @@ fn pod_with_a_shared_pid_namespace() {
 fn an_image_of_pidone_alone_for_copy_from() {
     need!("docker");
     let id = std::process::id();
-    let ctx = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("image-only-{id}"));
-    let _ = std::fs::remove_dir_all(&ctx);
-    std::fs::create_dir_all(ctx.join("dist")).unwrap();
-    std::fs::copy(bin(), ctx.join("dist/pidone-amd64")).unwrap();
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile.pidone"), ctx.join("Dockerfile")).unwrap();
     let only = format!("pidone-only:{id}");
-    let out = engine("docker", &["build", "-q", "-t", &only, ctx.to_str().unwrap()], 300);
-    assert!(out.status.success(), "docker build: {}", String::from_utf8_lossy(&out.stderr));
+    build_image("docker", &only, &[(&bin(), "dist/pidone-amd64")], &repo_file("Dockerfile.pidone"));
+    let ctx = scratch_dir("image-only");
 
     // One layer, holding one file: pidone, byte for byte.
     let saved = ctx.join("saved");
@@ -520,17 +529,12 @@ fn an_image_of_pidone_alone_for_copy_from() {
     assert!(std::fs::read(files.join("pidone")).unwrap() == std::fs::read(bin()).unwrap(), "not the binary under test");
 
     // An application image that copies it from there.
-    let app_ctx = ctx.join("app");
-    std::fs::create_dir_all(&app_ctx).unwrap();
-    std::fs::copy("/bin/busybox", app_ctx.join("busybox")).expect("busybox-static is needed");
     let dockerfile = format!(
         "FROM scratch\nCOPY --from={only} /pidone /pidone\nCOPY busybox /bin/busybox\n\
          ENTRYPOINT [\"/pidone\", \"--\"]\nCMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo ready; exec /bin/busybox sleep 1000\"]\n"
     );
-    std::fs::write(app_ctx.join("Dockerfile"), dockerfile).unwrap();
     let app = format!("pidone-from:{id}");
-    let out = engine("docker", &["build", "-q", "-t", &app, app_ctx.to_str().unwrap()], 300);
-    assert!(out.status.success(), "docker build with COPY --from: {}", String::from_utf8_lossy(&out.stderr));
+    build_image("docker", &app, &[("/bin/busybox", "busybox")], &dockerfile);
     let c = Container::start("docker", "from", &[&app]);
     c.wait_log("ready");
     assert_eq!(c.exec(&["/bin/busybox", "cat", "/proc/1/cmdline"]).split('\0').next(), Some("/pidone"));
@@ -549,15 +553,9 @@ fn podman_pod_with_pidone_as_its_infra_container() {
     need!("podman");
     let img = image("podman");
     let id = std::process::id();
-    let ctx = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("image-infra-{id}"));
-    let _ = std::fs::remove_dir_all(&ctx);
-    std::fs::create_dir_all(&ctx).unwrap();
-    std::fs::copy(bin(), ctx.join("pidone")).unwrap();
     let dockerfile = "FROM scratch\nCOPY pidone /pidone\nENV PIDONE_PAUSE=1\nENTRYPOINT [\"/pidone\"]\n";
-    std::fs::write(ctx.join("Dockerfile"), dockerfile).unwrap();
     let infra = format!("localhost/pidone-infra:{id}");
-    let out = engine("podman", &["build", "-q", "-t", &infra, ctx.to_str().unwrap()], 300);
-    assert!(out.status.success(), "podman build: {}", String::from_utf8_lossy(&out.stderr));
+    build_image("podman", &infra, &[(&bin(), "pidone")], dockerfile);
 
     let pod = format!("pidone-pod-{id}");
     let _ = engine("podman", &["pod", "rm", "-f", &pod], 60);

@@ -40,18 +40,15 @@ struct Scenario {
 
 const ALL: &[&str] = &[TINI, DUMB_INIT, CATATONIT];
 
+/// Reasons that more than one deliberate difference has.
+const EXIT_2: &str = "usage errors exit 2, never to be mistaken for the command's own exit 1";
+const ON_STDOUT: &str = "help and version go to stdout, where `pidone --help | less` finds them";
+const AS_A_SHELL: &str = "127 for a command not found, 126 for one that cannot run, as a shell says";
+
 /// Where pidone differs on purpose: (scenario, peers, why pidone is better there).
 const DELIBERATE: &[(&str, &[&str], &str)] = &[
-    (
-        "usage error",
-        &[TINI, DUMB_INIT, CATATONIT],
-        "usage errors exit 2, never to be mistaken for the command's own exit 1",
-    ),
-    (
-        "no command",
-        &[TINI, DUMB_INIT, CATATONIT],
-        "usage errors exit 2, never to be mistaken for the command's own exit 1",
-    ),
+    ("usage error", ALL, EXIT_2),
+    ("no command", ALL, EXIT_2),
     (
         "options after the command",
         &[TINI, CATATONIT],
@@ -62,18 +59,10 @@ const DELIBERATE: &[(&str, &[&str], &str)] = &[
         &[TINI],
         "-v lines go to stderr, never into the command's output on stdout (tini writes them to stdout)",
     ),
-    ("help", &[DUMB_INIT, CATATONIT], "help and version go to stdout, where `pidone --help | less` finds them"),
-    ("version", &[DUMB_INIT], "help and version go to stdout, where `pidone --help | less` finds them"),
-    (
-        "missing command",
-        &[DUMB_INIT, CATATONIT],
-        "127 for a command not found, 126 for one that cannot run, as a shell says",
-    ),
-    (
-        "command without permission",
-        &[DUMB_INIT, CATATONIT],
-        "127 for a command not found, 126 for one that cannot run, as a shell says",
-    ),
+    ("help", &[DUMB_INIT, CATATONIT], ON_STDOUT),
+    ("version", &[DUMB_INIT], ON_STDOUT),
+    ("missing command", &[DUMB_INIT, CATATONIT], AS_A_SHELL),
+    ("command without permission", &[DUMB_INIT, CATATONIT], AS_A_SHELL),
     (
         "script without #! and no /bin/sh",
         &[TINI],
@@ -91,12 +80,12 @@ const DELIBERATE: &[(&str, &[&str], &str)] = &[
     ),
     (
         "process left behind as PID 1",
-        &[TINI, DUMB_INIT, CATATONIT],
+        ALL,
         "graceful shutdown: what the command leaves behind gets SIGTERM and the grace period, not the kernel's SIGKILL",
     ),
     (
         "process left behind, not PID 1",
-        &[TINI, DUMB_INIT, CATATONIT],
+        ALL,
         "nothing outlives pidone: it stops its descendants gracefully before exiting",
     ),
     ("orphans adopted, not PID 1", &[TINI], "always a subreaper: orphans are reaped without -s"),
@@ -389,8 +378,6 @@ fn script_file() -> String {
 }
 
 const JOB_CONTROL: &[i32] = &[libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU, libc::SIGCONT];
-const FAULTS: &[i32] =
-    &[libc::SIGSEGV, libc::SIGILL, libc::SIGBUS, libc::SIGFPE, libc::SIGABRT, libc::SIGTRAP, libc::SIGSYS];
 const ORDINARY: &[i32] = &[
     libc::SIGHUP,
     libc::SIGINT,
@@ -544,7 +531,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario { name: "process left behind, not PID 1", peers: ALL, observe: |init| left_behind(init, Plain) },
     Scenario {
         name: "orphans adopted, not PID 1",
-        peers: &[TINI, DUMB_INIT, CATATONIT],
+        peers: ALL,
         observe: |init| orphan_adopted(init, &["-c"][..usize::from(init == DUMB_INIT)], &[]),
     },
     Scenario {

@@ -280,10 +280,6 @@ fn a_broken_stderr_never_stops_or_confuses_pidone() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "10\n15\n");
 }
 
-/// The CPU-fault signals, which a process can also send with kill(2).
-const FAULTS: [i32; 7] =
-    [libc::SIGSEGV, libc::SIGILL, libc::SIGBUS, libc::SIGFPE, libc::SIGABRT, libc::SIGTRAP, libc::SIGSYS];
-
 #[test]
 fn fault_signals_sent_with_kill_are_forwarded_and_rewritable() {
     // As dumb-init does: sent by someone, they are signals like any other. Unblocked, as
@@ -298,7 +294,7 @@ fn fault_signals_sent_with_kill_are_forwarded_and_rewritable() {
         let cmd = if pid1 { pid1_command(&args) } else { plain_command(&args) };
         let s = Session::start(cmd);
         assert_eq!(s.line(10), "ready");
-        for sig in FAULTS {
+        for &sig in FAULTS {
             s.signal(sig);
             // TRAP is dropped: nothing to wait for (the next line says what came next).
             if sig != libc::SIGTRAP {
@@ -571,14 +567,7 @@ fn the_command_starts_on_a_16_kib_stack() {
     for i in 0..100 {
         let mut cmd = plain_command(&["/bin/true"]);
         cmd.env_clear().env("PATH", "/usr/bin:/bin").env("LISTEN_PID", "1");
-        // SAFETY: setrlimit is async-signal-safe and gets a pointer to a live local.
-        unsafe {
-            cmd.pre_exec(|| {
-                let limit = libc::rlimit { rlim_cur: 16 * 1024, rlim_max: libc::RLIM_INFINITY };
-                libc::setrlimit(libc::RLIMIT_STACK, &limit);
-                Ok(())
-            });
-        }
+        limit_stack(&mut cmd, 16 * 1024);
         no_core_dumps(&mut cmd);
         let out = run(cmd, 30);
         assert_eq!(out.code(), 0, "start {i}: {}", out.stderr);

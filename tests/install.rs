@@ -14,7 +14,6 @@ const REPO: &str = env!("CARGO_MANIFEST_DIR");
 fn install(name: &str, args: &[&str]) -> String {
     let root = scratch_dir(&format!("install-{name}"));
     let elsewhere = scratch_dir(&format!("install-{name}-cwd"));
-    let _ = std::fs::remove_dir_all(root.join("bin"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .arg("install")
@@ -33,9 +32,6 @@ fn check(installed: &str) {
     let elf = std::fs::read(installed).unwrap();
     assert_eq!(elf[16], 2, "{installed}: not ET_EXEC");
     let headers = program_headers(&elf);
-    const PT_LOAD: u32 = 1;
-    const PT_DYNAMIC: u32 = 2;
-    const PT_INTERP: u32 = 3;
     assert!(!headers.iter().any(|&(t, _)| t == PT_INTERP || t == PT_DYNAMIC), "{installed}: not static");
     let loads: Vec<u32> = headers.iter().filter(|&&(t, _)| t == PT_LOAD).map(|&(_, f)| f).collect();
     assert_eq!(loads, [5], "{installed}: expected one read-only, executable segment");

@@ -212,7 +212,6 @@ fn a_reused_pid_is_never_signalled() {
 #[test]
 fn a_deep_tree_on_a_small_stack() {
     native_only!(NO_SUBREAPER_UNDER_QEMU);
-    use std::os::unix::process::CommandExt;
     for kib in [16u64, 24, 32] {
         let dir = scratch_dir(&format!("tree-stack-{kib}"));
         let file = dir.join("pids");
@@ -224,14 +223,7 @@ fn a_deep_tree_on_a_small_stack() {
         let mut cmd = plain_command(&["-t", "5", "/bin/sh", "-c", &script]);
         // The environment lives on the initial stack too: keep it small.
         cmd.env_clear().env("PATH", "/usr/bin:/bin");
-        // SAFETY: setrlimit is async-signal-safe and gets a pointer to a live local.
-        unsafe {
-            cmd.pre_exec(move || {
-                let limit = libc::rlimit { rlim_cur: kib * 1024, rlim_max: libc::RLIM_INFINITY };
-                libc::setrlimit(libc::RLIMIT_STACK, &limit);
-                Ok(())
-            });
-        }
+        limit_stack(&mut cmd, kib * 1024);
         no_core_dumps(&mut cmd);
         let out = run(cmd, 60);
         let pids: Vec<i32> = std::fs::read_to_string(&file).unwrap().lines().filter_map(|l| l.parse().ok()).collect();

@@ -118,6 +118,23 @@ pub fn plain_command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
     cmd
 }
 
+/// Starts `cmd` with a soft stack limit of `bytes` (the hard limit unlimited).
+pub fn limit_stack(cmd: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe and gets a pointer to a live local.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes, rlim_max: libc::RLIM_INFINITY };
+            libc::setrlimit(libc::RLIMIT_STACK, &limit);
+            Ok(())
+        });
+    }
+}
+
+/// The CPU-fault signals, which a process can also send with kill(2).
+pub const FAULTS: &[i32] =
+    &[libc::SIGSEGV, libc::SIGILL, libc::SIGBUS, libc::SIGFPE, libc::SIGABRT, libc::SIGTRAP, libc::SIGSYS];
+
 /// Keeps a test that kills pidone with a fault signal from writing core files.
 pub fn no_core_dumps(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
@@ -459,6 +476,11 @@ impl Pty {
 /// /bin/sh, LISTEN_PID rewritten: 450 to 700 bytes by architecture), so 13 KiB is what holds
 /// now (x86_64 12,648 bytes; the largest architecture, arm64, 12,901).
 pub const BUDGET: u64 = 13 * 1024;
+
+/// Program header types (p_type).
+pub const PT_LOAD: u32 = 1;
+pub const PT_DYNAMIC: u32 = 2;
+pub const PT_INTERP: u32 = 3;
 
 /// (p_type, p_flags) of each program header.
 pub fn program_headers(elf: &[u8]) -> Vec<(u32, u32)> {
