@@ -26,20 +26,24 @@ use crate::table::{count, has, split, word_index};
 pub const DEFAULT_GRACE_MS: u64 = 5000;
 
 /// The option letters pidone knows: its own and those of tini, dumb-init and catatonit.
-const LETTERS: &[u8] = b"tgcvwspePrlLhV";
-/// The letters whose option takes a value.
-const WITH_VALUE: &[u8] = b"tper";
+const LETTERS: &[u8] = b"tgcvwspePrqlLhV";
+/// The letters whose option takes a value (`d`, the stop delay, has no short form: it is
+/// not in `LETTERS`, nor is `a`, wait-all).
+const WITH_VALUE: &[u8] = b"tperd";
 /// Long options (dumb-init's and pidone's) and their letters.
 const LONG_NAMES: &[u8] =
-    b"grace group single-child rewrite remap-exit pdeathsig pause verbose warn-reap license help version";
-const LONG_LETTERS: &[u8] = b"tgcrepPvwlhV";
+    b"grace group single-child rewrite remap-exit pdeathsig pause verbose warn-reap license help version \
+stop-delay wait-all quiet";
+const LONG_LETTERS: &[u8] = b"tgcrepPvwlhVdaq";
 /// Environment variables and their letters, in the order they apply, so that pidone's own
 /// win over the peers' (and flags, parsed afterwards, over both). The peers' variables
 /// come first and have letters of their own (`apply` reads each as its peer does).
-const ENV_NAMES: &[u8] = b"TINI_SUBREAPER TINI_VERBOSITY TINI_KILL_PROCESS_GROUP DUMB_INIT_SETSID \
-DUMB_INIT_DEBUG PIDONE_GRACE PIDONE_VERBOSE PIDONE_GROUP PIDONE_WARN_REAP PIDONE_PDEATHSIG \
-PIDONE_REMAP PIDONE_REWRITE PIDONE_PAUSE";
-const ENV_LETTERS: &[u8] = b"sTGSDtvgwperP";
+/// The names are given without their prefix, `TINI_` (the first three), `DUMB_INIT_` (the
+/// next two) or `PIDONE_` (the rest), which `parse` knows (measured: 56 bytes less than
+/// the whole names on x86_64).
+const ENV_NAMES: &[u8] = b"SUBREAPER VERBOSITY KILL_PROCESS_GROUP SETSID DEBUG \
+GRACE VERBOSE GROUP WARN_REAP PDEATHSIG REMAP REWRITE PAUSE STOP_DELAY WAIT_ALL QUIET";
+const ENV_LETTERS: &[u8] = b"sTGSDtvgwperPdaq";
 /// How many of the variables are the peers': read as the peer reads them, never an error,
 /// and set even when empty (tini tests its switches for presence).
 const PEER_VARIABLES: usize = 5;
@@ -51,6 +55,12 @@ const _: () = assert!(count(ENV_NAMES, b' ') == ENV_LETTERS.len());
 pub struct Options {
     /// Milliseconds between SIGTERM and SIGKILL for the processes left at shutdown.
     pub grace_ms: u64,
+    /// Milliseconds the first SIGTERM is held back before it is forwarded (0: not at all).
+    pub stop_delay_ms: u64,
+    /// When the command has ended, wait for every other process instead of stopping them.
+    pub wait_all: bool,
+    /// No line when the command dies of a signal pidone did not send it.
+    pub quiet: bool,
     /// One line per event on stderr (-v).
     pub verbose: bool,
     /// Forward signals to the command's whole process group.
@@ -72,6 +82,9 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             grace_ms: DEFAULT_GRACE_MS,
+            stop_delay_ms: 0,
+            wait_all: false,
+            quiet: false,
             verbose: false,
             group: false,
             warn_reap: false,
@@ -170,10 +183,14 @@ pub const USAGE: &[u8] = concat!(
  -e,--remap-exit N  exit 0 when COMMAND exits N
  -p,--pdeathsig SIG get SIG when the parent dies
  -P,--pause         no COMMAND: exit 0 on SIGTERM/SIGINT
+ --stop-delay SECS  hold back the first SIGTERM this long (0)
+ --wait-all         when COMMAND ends, wait for all the rest
  -v,--verbose       log events; -w,--warn-reap: log zombies
+ -q,--quiet         no line when COMMAND dies of a signal
  -s  -l,-L,--license  -h,--help  -V,--version
 Env: PIDONE_{GRACE,GROUP,REWRITE,REMAP,PDEATHSIG,PAUSE,VERBOSE,WARN_REAP},
-TINI_{SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP}, DUMB_INIT_{SETSID,DEBUG}
+PIDONE_{STOP_DELAY,WAIT_ALL,QUIET}, DUMB_INIT_{SETSID,DEBUG},
+TINI_{SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP}
 Exit: COMMAND's; 126 cannot run, 127 not found, 2 usage, 125 error
 "
 )
@@ -202,10 +219,11 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
     // `found[k]`: 1 + the index in env of the variable ENV_NAMES[k], 0 if there is none.
     let mut found = [0u32; ENV_LETTERS.len()];
     for i in 0..env.len() {
-        let prefix: &[u8] = match env.first_byte(i) {
-            b'P' => b"PIDONE_",
-            b'T' => b"TINI_",
-            b'D' => b"DUMB_INIT_",
+        // The prefix, and which of ENV_NAMES have it.
+        let (prefix, names): (&[u8], _) = match env.first_byte(i) {
+            b'T' => (b"TINI_", 0..3),
+            b'D' => (b"DUMB_INIT_", 3..PEER_VARIABLES),
+            b'P' => (b"PIDONE_", PEER_VARIABLES..ENV_LETTERS.len()),
             _ => continue,
         };
         if !env.starts_with(i, prefix) {
@@ -215,7 +233,11 @@ pub fn parse(argv: CStrList, env: CStrList, opts: &mut Options) -> Result<Action
         // hide a later `NAME=value`.
         let Some(entry) = env.bytes(i) else { continue };
         let Some(eq) = entry.iter().position(|&c| c == b'=') else { continue };
-        if let Some(slot) = entry.get(..eq).and_then(|n| word_index(ENV_NAMES, n)).and_then(|k| found.get_mut(k))
+        if let Some(slot) = entry
+            .get(prefix.len()..eq)
+            .and_then(|n| word_index(ENV_NAMES, n))
+            .filter(|k| names.contains(k))
+            .and_then(|k| found.get_mut(k))
             && *slot == 0
         {
             *slot = i as u32 + 1;
@@ -314,6 +336,9 @@ fn apply(letter: u8, v: &[u8], opts: &mut Options) -> Option<()> {
     };
     match letter {
         b't' => opts.grace_ms = parse_seconds(v)?,
+        b'd' => opts.stop_delay_ms = parse_seconds(v)?,
+        b'a' => opts.wait_all = on?,
+        b'q' => opts.quiet = on?,
         b'g' => opts.group = on?,
         // dumb-init's --single-child: the opposite of -g (and pidone's default);
         // TINI_KILL_PROCESS_GROUP: tini turns it on when it is set at all, even empty.
@@ -450,7 +475,7 @@ mod tests {
         assert_eq!(err(&[b"pidone", b"--"]), NO_CMD);
         assert_eq!(err(&[b"pidone", b"-v"]), NO_CMD);
         assert_eq!(err(&[b"pidone", b"-x", b"cmd"]), short(Unknown, b"x", b""));
-        assert_eq!(err(&[b"pidone", b"-vqx", b"cmd"]), short(Unknown, b"q", b""));
+        assert_eq!(err(&[b"pidone", b"-vqx", b"cmd"]), short(Unknown, b"x", b""));
         assert_eq!(err(&[b"pidone", b"--nope", b"cmd"]), long(Unknown, b"--nope", b""));
         assert_eq!(err(&[b"pidone", b"--nope=1", b"cmd"]), long(Unknown, b"--nope", b"1"));
         assert_eq!(err(&[b"pidone", b"-t"]), short(Missing, b"t", b""));
@@ -493,6 +518,34 @@ mod tests {
             run(&[b"pidone", b"-t", b"1", b"x"], &[b"PIDONE_GRACE=bad"]).unwrap_err(),
             long(Invalid, b"PIDONE_GRACE", b"bad")
         );
+    }
+
+    #[test]
+    fn stop_delay_wait_all_and_quiet() {
+        let err = |args: &[&[u8]]| run(args, &[]).unwrap_err();
+        let (o, _) = opts(&[b"pidone", b"--stop-delay", b"2.5", b"--wait-all", b"-q", b"x"], &[]);
+        assert_eq!((o.stop_delay_ms, o.wait_all, o.quiet), (2500, true, true));
+        let (o, _) = opts(&[b"pidone", b"--stop-delay=0.125", b"--quiet", b"x"], &[]);
+        assert_eq!((o.stop_delay_ms, o.wait_all, o.quiet), (125, false, true));
+        let env: &[&[u8]] = &[b"PIDONE_STOP_DELAY=2", b"PIDONE_WAIT_ALL=1", b"PIDONE_QUIET=1"];
+        let (o, _) = opts(&[b"pidone", b"x"], env);
+        assert_eq!((o.stop_delay_ms, o.wait_all, o.quiet), (2000, true, true));
+        // Flags win over variables; a switch on the command line takes no value.
+        let (o, _) = opts(&[b"pidone", b"--stop-delay", b"0", b"x"], env);
+        assert_eq!(o.stop_delay_ms, 0);
+        assert_eq!(err(&[b"pidone", b"--wait-all=0", b"x"]), long(Invalid, b"--wait-all", b"0"));
+        let d = Options::default();
+        assert_eq!((d.stop_delay_ms, d.wait_all, d.quiet), (0, false, false));
+        // The stop delay and wait-all have no short form.
+        assert_eq!(err(&[b"pidone", b"-d", b"1", b"x"]), short(Unknown, b"d", b""));
+        assert_eq!(err(&[b"pidone", b"-a", b"x"]), short(Unknown, b"a", b""));
+        assert_eq!(err(&[b"pidone", b"--stop-delay", b"1s", b"x"]), long(Invalid, b"--stop-delay", b"1s"));
+        assert_eq!(err(&[b"pidone", b"--stop-delay"]), long(Missing, b"--stop-delay", b""));
+        assert_eq!(
+            run(&[b"pidone", b"x"], &[b"PIDONE_WAIT_ALL=yes"]).unwrap_err(),
+            long(Invalid, b"PIDONE_WAIT_ALL", b"yes")
+        );
+        assert_eq!(run(&[b"pidone", b"x"], &[b"PIDONE_QUIET=2"]).unwrap_err(), long(Invalid, b"PIDONE_QUIET", b"2"));
     }
 
     #[test]
@@ -680,6 +733,11 @@ mod tests {
             b"e",
             b"P",
             b"r",
+            b"q",
+            b"a",
+            b"d",
+            b"stop-delay",
+            b"wait-all",
             b"l",
             b"L",
             b"h",
@@ -712,6 +770,9 @@ mod tests {
             b"TINI_VERBOSITY=",
             b"DUMB_INIT_SETSID=",
             b"PIDONE_GROUP=",
+            b"PIDONE_STOP_DELAY=",
+            b"PIDONE_WAIT_ALL=",
+            b"PIDONE_QUIET=",
             b"PATH=",
         ];
         let word = |next: &mut dyn FnMut(usize) -> usize| {

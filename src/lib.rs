@@ -11,6 +11,7 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 pub mod args;
+pub mod cgroup;
 pub mod msg;
 pub mod reap;
 pub mod signals;
@@ -79,6 +80,9 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         say!(b"failed to set the parent-death signal: \x03", e.into_raw());
         return reap::EXIT_FAILURE;
     }
+    // The OOM killer's count before the command starts: if it grows, the command's
+    // SIGKILL may have been the OOM killer's (see `Supervisor::command_ended`).
+    let oom_kills = if opts.quiet { None } else { cgroup::oom_kills() };
     // Pause mode has no command.
     let mut command = None;
     if !opts.pause {
@@ -101,5 +105,6 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
     }
     // Sit in / so pidone does not keep the caller's directory (and its mount) busy.
     let _ = sys::chdir(CPath::of(c"/"));
-    supervise::Supervisor::new(command, &opts, self_pid).run()
+    let name = argv.bytes(cmd).unwrap_or_default();
+    supervise::Supervisor::new(command, name, &opts, self_pid, oom_kills).run()
 }

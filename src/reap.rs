@@ -20,7 +20,8 @@ pub const EXIT_SIGNAL_BASE: i32 = 128;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ended {
     Exited(u8),
-    Killed(u32),
+    /// The signal, and whether the child dumped core.
+    Killed(u32, bool),
 }
 
 impl Ended {
@@ -30,7 +31,7 @@ impl Ended {
     pub fn from_status(status: i32) -> Self {
         match status & 0x7f {
             0 => Ended::Exited(((status >> 8) & 0xff) as u8),
-            sig => Ended::Killed(sig as u32),
+            sig => Ended::Killed(sig as u32, status & 0x80 != 0),
         }
     }
 
@@ -38,7 +39,7 @@ impl Ended {
     pub fn exit_code(self) -> i32 {
         match self {
             Ended::Exited(code) => code as i32,
-            Ended::Killed(sig) => EXIT_SIGNAL_BASE + sig as i32,
+            Ended::Killed(sig, _) => EXIT_SIGNAL_BASE + sig as i32,
         }
     }
 }
@@ -100,11 +101,13 @@ mod tests {
         for sig in 1..=64u32 {
             for core in [0, 0x80] {
                 let status = sig as i32 | core;
-                assert_eq!(Ended::from_status(status), Ended::Killed(sig));
+                assert_eq!(Ended::from_status(status), Ended::Killed(sig, core != 0));
                 assert_eq!(Ended::from_status(status).exit_code(), 128 + sig as i32);
             }
         }
         assert_eq!(Ended::from_status(15).exit_code(), 143);
+        assert_eq!(Ended::from_status(0x8b), Ended::Killed(11, true));
+        assert_eq!(Ended::from_status(0x0b), Ended::Killed(11, false));
         assert_eq!(Ended::from_status(9).exit_code(), 137);
     }
 

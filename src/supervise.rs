@@ -7,7 +7,8 @@
 use linux_raw_sys::general as g;
 
 use crate::args::Options;
-use crate::say;
+use crate::msg::Line;
+use crate::{cgroup, say, signals};
 
 /// One line of the verbose log (-v): `say!` when verbose.
 macro_rules! log {
@@ -19,7 +20,7 @@ macro_rules! log {
 }
 use crate::reap::{self, Ended};
 use crate::signals::WAITED;
-use crate::sys::{self, Errno, SigInfo};
+use crate::sys::{self, Errno, SigInfo, SigSet};
 use crate::tree;
 
 /// While only processes that are not pidone's children remain (PID 1 only: say, a
@@ -31,11 +32,16 @@ const KILL_RETRY_MS: u64 = 100;
 /// it is not PID 1 and /proc is missing, a child that left the command's process group
 /// cannot be found to be signalled (as PID 1, the kernel kills the rest when pidone exits).
 const KILL_ROUNDS: u32 = 20;
+/// With --wait-all, how often pidone looks whether processes that are not its children
+/// (as PID 1: say, a `docker exec` session) have ended, when only they are left.
+const WAIT_POLL_MS: u64 = 1000;
 
 pub struct Supervisor<'a> {
     /// The command's pid; `None` in pause mode, which has none (and so no process group
     /// to signal: never a kill(0, ...)).
     command: Option<i32>,
+    /// The command's name as given, for the line that says what killed it.
+    name: &'a [u8],
     opts: &'a Options,
     /// pidone's own pid, to recognise signals the kernel raised for pidone itself.
     self_pid: i32,
@@ -43,20 +49,19 @@ pub struct Supervisor<'a> {
     children_left: bool,
     /// Whether the command's process group has been found empty (see `signal_rest`).
     group_gone: bool,
-}
-
-/// Where the supervisor is.
-enum Phase {
-    /// The command runs (in pause mode: pidone sleeps); signals go to the command.
-    Running,
-    /// The command has ended: the rest are being stopped.
-    Stopping(Stopping),
-}
-
-/// The shutdown: SIGTERM and the grace period, then SIGKILL every KILL_RETRY_MS until the
-/// rest are gone or KILL_ROUNDS have gone out.
-struct Stopping {
-    /// The exit code pidone ends with (the command's, after -e).
+    /// The signals pidone has sent the command, one bit each: dying of one of them needs
+    /// no explaining.
+    sent: SigSet,
+    /// The OOM killer's count in pidone's cgroup before the command started.
+    oom_kills: Option<u32>,
+    /// The stop delay still to come (it holds the first SIGTERM only): 0 once it began.
+    delay_ms: u64,
+    /// When the SIGTERM held back for the stop delay goes out; 0 when none is held.
+    held_until: u64,
+    /// Where the supervisor is.
+    phase: Phase,
+    /// The exit code pidone ends with (the command's, after -e), once the command has
+    /// ended.
     code: i32,
     /// When the grace period ends, or SIGKILL is due again.
     deadline: u64,
@@ -64,58 +69,117 @@ struct Stopping {
     kills: u32,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The command runs (in pause mode: pidone sleeps); signals go to the command.
+    Running,
+    /// The command has ended, and with --wait-all pidone waits for the rest to end by
+    /// themselves, forwarding signals to them; SIGTERM or SIGINT stops them.
+    Waiting,
+    /// The command has ended: the rest are being stopped (SIGTERM and the grace period,
+    /// then SIGKILL every KILL_RETRY_MS until they are gone or KILL_ROUNDS went out).
+    Stopping,
+}
+
+/// The SIGTERM the stop delay held back, as it is handled when the delay ends (the sender
+/// does not matter: it is not pidone itself).
+const HELD_SIGTERM: SigInfo = SigInfo { signo: g::SIGTERM, code: 0, pid: 0 };
+
 impl<'a> Supervisor<'a> {
-    pub fn new(command: Option<i32>, opts: &'a Options, self_pid: i32) -> Self {
-        Supervisor { command, opts, self_pid, children_left: true, group_gone: false }
+    pub fn new(command: Option<i32>, name: &'a [u8], opts: &'a Options, self_pid: i32, oom_kills: Option<u32>) -> Self {
+        Supervisor {
+            command,
+            name,
+            opts,
+            self_pid,
+            children_left: true,
+            group_gone: false,
+            sent: 0,
+            oom_kills,
+            delay_ms: opts.stop_delay_ms,
+            held_until: 0,
+            phase: Phase::Running,
+            code: 0,
+            deadline: 0,
+            kills: 0,
+        }
     }
 
     /// Runs until the command has ended and everything else is gone; returns the exit
-    /// code. While the command runs pidone sleeps with no timeout; once it has ended,
-    /// until the next deadline of the shutdown.
+    /// code. While the command runs pidone sleeps with no timeout (but for a stop delay);
+    /// once it has ended, until the next deadline of the shutdown.
+    #[inline(never)]
     pub fn run(mut self) -> i32 {
-        let mut phase = Phase::Running;
         loop {
-            let timeout = match &mut phase {
+            // The time to sleep: until the next step of the shutdown once the command has
+            // ended, or the end of the stop delay if a SIGTERM is held.
+            let mut timeout = match self.phase {
                 Phase::Running => None,
-                Phase::Stopping(stop) => match self.next_wakeup(stop) {
+                _ => match self.next_wakeup() {
                     Some(ms) => Some(ms),
                     None => {
-                        log!(self, b"exiting with \x01", stop.code);
-                        return stop.code;
+                        log!(self, b"exiting with \x01", self.code);
+                        return self.code;
                     }
                 },
             };
-            let Ok(info) = sys::sigtimedwait(WAITED, timeout) else { continue };
-            let running = matches!(phase, Phase::Running);
-            if let Some(ended) = self.handle(info, running)
-                && running
-            {
-                phase = Phase::Stopping(self.begin_shutdown(ended));
+            if self.held_until > 0 {
+                let held = self.held_until.saturating_sub(sys::monotonic_ms());
+                timeout = Some(timeout.map_or(held, |t| t.min(held)));
+            }
+            let info = sys::sigtimedwait(WAITED, timeout);
+            // The stop delay ends when its time is over, or early on a second SIGTERM or a
+            // SIGINT: the held SIGTERM goes out (before the signal that ended it).
+            let ends_delay = match info {
+                Ok(info) => matches!(info.signo, g::SIGTERM | g::SIGINT),
+                Err(_) => sys::monotonic_ms() >= self.held_until,
+            };
+            if self.held_until > 0 && ends_delay {
+                self.held_until = 0;
+                log!(self, b"stop delay over");
+                self.handle(HELD_SIGTERM);
+            }
+            if let Ok(info) = info {
+                self.handle(info);
             }
         }
     }
 
-    /// Acts on one signal: reaps on SIGCHLD, passes the others on. Returns how the command
-    /// ended when this signal says so (pause mode's SIGTERM and SIGINT count as an exit 0).
-    fn handle(&mut self, info: SigInfo, running: bool) -> Option<Ended> {
+    /// Acts on one signal: reaps on SIGCHLD, passes the others on, and moves on to the
+    /// shutdown when the command has ended or a stop is asked for.
+    fn handle(&mut self, info: SigInfo) {
         if info.signo == g::SIGCHLD {
-            return self.reap();
+            if let Some(ended) = self.reap()
+                && self.phase == Phase::Running
+            {
+                self.command_ended(ended);
+            }
+            return;
         }
         if self.raised_by_self(info) {
-            return None;
+            return;
+        }
+        if info.signo == g::SIGTERM && self.delay_ms > 0 && self.phase != Phase::Stopping {
+            // The stop delay: the first SIGTERM waits while a load balancer drains.
+            log!(self, b"received SIGTERM, held for \x01 ms", self.delay_ms);
+            self.held_until = sys::monotonic_ms() + self.delay_ms;
+            self.delay_ms = 0;
+            return;
         }
         let sig = self.opts.rewritten(info.signo);
-        if running && self.command.is_none() {
+        match self.phase {
             // Pause mode: SIGTERM and SIGINT end it, like a command that exited 0 (with
             // whatever children it has, and no SIGCHLD to say so); the rest are ignored.
-            if sig == g::SIGTERM || sig == g::SIGINT {
-                self.reap();
-                return Some(Ended::Exited(0));
+            Phase::Running if self.command.is_none() => {
+                if sig == g::SIGTERM || sig == g::SIGINT {
+                    self.reap();
+                    self.begin_shutdown(self.opts.remapped(0));
+                }
             }
-            return None;
+            // --wait-all: a stop ends the wait.
+            Phase::Waiting if matches!(info.signo, g::SIGTERM | g::SIGINT) => self.begin_shutdown(self.code),
+            _ => self.pass_on(info.signo, sig),
         }
-        self.pass_on(info.signo, sig, running);
-        None
     }
 
     /// Whether the kernel raised this signal for pidone's own doing: SIGPIPE (or SIGXFSZ)
@@ -129,14 +193,14 @@ impl<'a> Supervisor<'a> {
     /// Passes a received signal on as `sig` (its rewritten form; 0 drops it): to the
     /// command, or its process group with -g, while it runs; to everything that is left
     /// once it has ended.
-    fn pass_on(&mut self, got: u32, sig: u32, running: bool) {
+    fn pass_on(&mut self, got: u32, sig: u32) {
         if sig == 0 {
             log!(self, b"received \x02, dropped", got);
             return;
         }
         // The target as kill(2) takes it: a pid, -pgid for a group, -1 for everyone.
-        let target = match (running, self.command) {
-            (true, Some(pid)) => self.signal_command(pid, sig),
+        let target = match (self.phase, self.command) {
+            (Phase::Running, Some(pid)) => self.signal_command(pid, sig),
             _ => {
                 self.signal_rest(&[sig]);
                 -1
@@ -147,7 +211,8 @@ impl<'a> Supervisor<'a> {
 
     /// Sends `sig` to the command: with -g to its process group, or to the command alone
     /// when that group is gone (it called setsid). Returns the target as kill(2) takes it.
-    fn signal_command(&self, pid: i32, sig: u32) -> i32 {
+    fn signal_command(&mut self, pid: i32, sig: u32) -> i32 {
+        self.sent |= signals::bit(sig);
         let mut target = if self.opts.group { -pid } else { pid };
         let mut sent = sys::kill(target, sig);
         if target < 0 && sent == Err(Errno::ESRCH) {
@@ -160,46 +225,93 @@ impl<'a> Supervisor<'a> {
         target
     }
 
-    /// The command has ended (or pause mode was told to stop): the exit code is decided,
-    /// and the rest get SIGTERM, with SIGCONT so that a stopped process does not sleep
-    /// through it. Nothing to stop unless pidone has children (or, as PID 1, neighbours).
-    fn begin_shutdown(&mut self, ended: Ended) -> Stopping {
+    /// The command has ended: the exit code is decided, a death by a signal pidone did
+    /// not send is explained, and the rest are waited for (--wait-all) or stopped.
+    fn command_ended(&mut self, ended: Ended) {
         let code = self.opts.remapped(ended.exit_code());
         log!(self, b"command \x01 ended; exit code \x01", self.command.unwrap_or(0), code);
+        if let Ended::Killed(sig, core) = ended
+            && !self.opts.quiet
+            && self.sent & signals::bit(sig) == 0
+        {
+            self.say_killed(sig, core);
+        }
+        if self.opts.wait_all {
+            log!(self, b"waiting for the rest to end");
+            self.code = code;
+            self.phase = Phase::Waiting;
+        } else {
+            self.begin_shutdown(code);
+        }
+    }
+
+    /// Says what killed the command: the signal, whether it dumped core, and for SIGKILL
+    /// whether the OOM killer's count in pidone's cgroup has grown (it then most likely
+    /// chose the command). Not inlined: the line buffer would sit in the idle loop's frame.
+    #[inline(never)]
+    fn say_killed(&self, sig: u32, core: bool) {
+        let mut line = Line::new();
+        line.push(self.name).push(b" was killed by ").sig(sig);
+        if core {
+            line.push(b" (core dumped)");
+        }
+        if sig == g::SIGKILL
+            && let (Some(before), Some(now)) = (self.oom_kills, cgroup::oom_kills())
+            && now > before
+        {
+            line.push(b": out of memory");
+        }
+        line.send();
+    }
+
+    /// The rest get SIGTERM, with SIGCONT so that a stopped process does not sleep
+    /// through it; pidone then exits with `code`. Nothing to stop unless pidone has
+    /// children (or, as PID 1, neighbours).
+    fn begin_shutdown(&mut self, code: i32) {
+        self.code = code;
+        self.phase = Phase::Stopping;
+        // A SIGTERM held back by the stop delay is moot: everything gets one now.
+        self.held_until = 0;
         if self.opts.grace_ms > 0 && (self.children_left || self.neighbours_left()) {
             log!(self, b"shutdown: SIGTERM to the rest, grace \x01 ms", self.opts.grace_ms);
             self.signal_rest(&[g::SIGTERM, g::SIGCONT]);
         }
-        Stopping { code, deadline: sys::monotonic_ms() + self.opts.grace_ms, kills: 0 }
+        self.deadline = sys::monotonic_ms() + self.opts.grace_ms;
     }
 
     /// One step of the shutdown at each wake-up: `None` when it is over, else how long to
-    /// sleep until the next look.
-    fn next_wakeup(&mut self, stop: &mut Stopping) -> Option<u64> {
+    /// sleep until the next look. While --wait-all waits, only the first part applies.
+    fn next_wakeup(&mut self) -> Option<u64> {
         let now = sys::monotonic_ms();
         // After SIGKILL only children can be waited for; as PID 1 the rest dies with
         // pidone anyway.
-        if !self.children_left && (stop.kills > 0 || !self.neighbours_left()) {
+        if !self.children_left && (self.kills > 0 || !self.neighbours_left()) {
             return None;
         }
-        if stop.kills == KILL_ROUNDS && now >= stop.deadline {
+        // --wait-all: nothing is due. While pidone has children their ends wake it; when
+        // only processes that joined the namespace from outside are left (PID 1 only),
+        // nothing does, so it looks once a second.
+        if self.phase == Phase::Waiting {
+            return Some(if self.children_left { u64::MAX } else { WAIT_POLL_MS });
+        }
+        if self.kills == KILL_ROUNDS && now >= self.deadline {
             say!(b"gave up on processes SIGKILL did not reach");
             return None;
         }
-        if now >= stop.deadline {
-            self.kill_the_rest(stop, now);
+        if now >= self.deadline {
+            self.kill_the_rest(now);
         }
         // Processes that joined the namespace from outside (PID 1 only) end without a
         // SIGCHLD to pidone: look again every POLL_MS.
-        Some(if self.children_left { stop.deadline - now } else { POLL_MS })
+        Some(if self.children_left { self.deadline - now } else { POLL_MS })
     }
 
     /// The grace period is over, or the last SIGKILL KILL_RETRY_MS ago: SIGKILL again.
-    fn kill_the_rest(&mut self, stop: &mut Stopping, now: u64) {
+    fn kill_the_rest(&mut self, now: u64) {
         log!(self, b"shutdown: SIGKILL to the rest");
         self.signal_rest(&[g::SIGKILL]);
-        stop.kills += 1;
-        stop.deadline = now + KILL_RETRY_MS;
+        self.kills += 1;
+        self.deadline = now + KILL_RETRY_MS;
     }
 
     fn pid1(&self) -> bool {
@@ -219,7 +331,7 @@ impl<'a> Supervisor<'a> {
             if self.opts.verbose || (self.opts.warn_reap && Some(pid) != self.command) {
                 match ended {
                     Ended::Exited(code) => say!(b"reaped \x01: exited \x01", pid, code),
-                    Ended::Killed(sig) => say!(b"reaped \x01: killed by \x02", pid, sig),
+                    Ended::Killed(sig, _) => say!(b"reaped \x01: killed by \x02", pid, sig),
                 }
             }
         });

@@ -262,6 +262,15 @@ pub fn openat(dir: i32, path: CPath, flags: u32) -> Result<i32> {
     unsafe { syscall!(Sysno::openat, dir, path.ptr(), flags | g::O_CLOEXEC, 0) }.map(|fd| fd as i32)
 }
 
+/// The start of the file at `path` (as much as one read(2) gives, at most `buf.len()`
+/// bytes), or `None` when it cannot be opened or read.
+pub fn read_file<'a>(path: CPath, buf: &'a mut [u8]) -> Option<&'a [u8]> {
+    let fd = openat(g::AT_FDCWD, path, g::O_RDONLY).ok()?;
+    let n = read(fd, buf);
+    close(fd);
+    buf.get(..n.ok()?)
+}
+
 /// pidfd_open(2): a descriptor that stays bound to the process `pid` names now, even if the
 /// number is reused later (Linux 5.3; ENOSYS before). Close-on-exec, like every descriptor
 /// pidone opens.

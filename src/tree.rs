@@ -210,12 +210,8 @@ impl Walk<'_> {
     /// The parent of `pid`, from /proc/PID/stat.
     fn parent_of(&mut self, pid: i32) -> Option<i32> {
         self.path.clear().push(b"/proc/").num(pid as u64).push(b"/stat");
-        let fd = sys::openat(g::AT_FDCWD, self.path.cpath()?, g::O_RDONLY).ok()?;
         // The fields up to the parent fit: comm is at most 16 bytes.
-        let mut buf = [0u8; 96];
-        let n = sys::read(fd, &mut buf).unwrap_or(0);
-        sys::close(fd);
-        stat_parent(buf.get(..n)?)
+        stat_parent(sys::read_file(self.path.cpath()?, &mut [0; 96])?)
     }
 }
 

@@ -22,6 +22,9 @@ fn help_goes_to_stdout_and_exits_0() {
             "--pause",
             "--verbose",
             "--warn-reap",
+            "--stop-delay",
+            "--wait-all",
+            "--quiet",
             "-s",
             "--license",
             "--help",
@@ -32,6 +35,7 @@ fn help_goes_to_stdout_and_exits_0() {
         // Every variable, in brace notation: PIDONE_{GRACE,...}.
         for (prefix, names) in [
             ("PIDONE_", "GRACE,GROUP,REWRITE,REMAP,PDEATHSIG,PAUSE,VERBOSE,WARN_REAP"),
+            ("PIDONE_", "STOP_DELAY,WAIT_ALL,QUIET"),
             ("TINI_", "SUBREAPER,VERBOSITY,KILL_PROCESS_GROUP"),
             ("DUMB_INIT_", "SETSID,DEBUG"),
         ] {

@@ -225,19 +225,6 @@ fn tstp_is_forwarded_and_pidone_never_stops() {
 
 // ---- catatonit ----
 
-/// Starts pidone in pause mode as PID 1 and returns the session once it sleeps.
-fn pause(args: &[&str], env: &[(&str, &str)]) -> Session {
-    let mut cmd = pid1_command(args);
-    cmd.envs(env.iter().copied());
-    let s = Session::start(cmd);
-    let pid = s.pidone_pid();
-    wait_for("pidone to sleep", 10, || {
-        std::fs::read_to_string(format!("/proc/{pid}/wchan")).is_ok_and(|w| w.contains("sigtimedwait"))
-            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") S "))
-    });
-    s
-}
-
 #[test]
 fn pause_mode_exits_0_on_term_or_int_and_ignores_the_rest() {
     for (args, env) in [(vec!["-P"], vec![]), (vec!["--pause"], vec![]), (vec![], vec![("PIDONE_PAUSE", "1")])] {

@@ -608,3 +608,34 @@ fn podman_pod_with_pidone_as_its_infra_container() {
     drop(app);
     let _ = engine("podman", &["rmi", "-f", &infra], 120);
 }
+
+#[test]
+fn docker_stop_with_a_stop_delay() {
+    need!("docker");
+    // An image that sets the delay, as a user would in their Dockerfile.
+    let tag = format!("pidone-test-delay:{}", std::process::id());
+    build_image("docker", &tag, &[], &format!("FROM {}\nENV PIDONE_STOP_DELAY=2\n", image("docker")));
+    let c = Container::start("docker", "delay", &[&tag, SLEEP[0], SLEEP[1], SLEEP[2]]);
+    wait_for("running", 30, || c.exec(&["/bin/busybox", "true"]).is_empty());
+    let took = c.stop(10);
+    eprintln!("docker stop -t 10 with PIDONE_STOP_DELAY=2: {took:?}, exit {}", c.exit_code());
+    // 143: the sleep got SIGTERM from pidone (137 would be Docker's SIGKILL at 10 s).
+    assert_eq!(c.exit_code(), 143);
+    assert!(took >= Duration::from_secs(2), "the SIGTERM was held for 2 s: {took:?}");
+    let _ = engine("docker", &["rmi", "-f", &tag], 60);
+}
+
+#[test]
+fn docker_out_of_memory_kill_is_named() {
+    need!("docker");
+    let img = image("docker");
+    // The shell doubles a string until the container's 32 MiB run out.
+    let c = Container::start(
+        "docker",
+        "oom",
+        &["--memory", "32m", "--memory-swap", "32m", &img, "/bin/busybox", "sh", "-c", "a=x; while :; do a=$a$a; done"],
+    );
+    assert_eq!(c.wait(), 137, "{}", c.logs());
+    assert_eq!(c.logs(), "pidone: /bin/busybox was killed by SIGKILL: out of memory\n");
+    assert_eq!(text(&c.run(&["inspect", "--format", "{{.State.OOMKilled}}"], 60)), "true");
+}

@@ -47,7 +47,7 @@ fn bad_values_wherever_a_number_or_signal_is_taken() {
         (&["-e", "1x", "true"], "pidone: invalid value for -e: '1x'"),
         (&["--group=yes", "true"], "pidone: invalid value for --group: 'yes'"),
         (&["--nope", "true"], "pidone: unknown option --nope"),
-        (&["-q", "true"], "pidone: unknown option -q"),
+        (&["-y", "true"], "pidone: unknown option -y"),
     ];
     for (args, line) in cases {
         let out = pid1(args);

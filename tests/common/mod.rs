@@ -316,6 +316,19 @@ impl Session {
     }
 }
 
+/// Starts pidone in pause mode as PID 1 and returns the session once it sleeps.
+pub fn pause(args: &[&str], env: &[(&str, &str)]) -> Session {
+    let mut cmd = pid1_command(args);
+    cmd.envs(env.iter().copied());
+    let s = Session::start(cmd);
+    let pid = s.pidone_pid();
+    wait_for("pidone to sleep", 10, || {
+        std::fs::read_to_string(format!("/proc/{pid}/wchan")).is_ok_and(|w| w.contains("sigtimedwait"))
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") S "))
+    });
+    s
+}
+
 /// Runs pidone as PID 1 with `flags` and `env` around a shell that ignores SIGTERM and runs
 /// a Python grandchild in the same process group, sends pidone SIGTERM, and says whether
 /// the grandchild saw it (which takes group forwarding). No timing is involved: the

@@ -1,0 +1,156 @@
+//! The line pidone writes when the command dies of a signal that pidone did not send it:
+//! the signal, whether it dumped core, and for SIGKILL whether the OOM killer did it.
+//! Nothing for an exit or a forwarded signal, and nothing with -q.
+
+mod common;
+use common::*;
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::Command;
+
+/// A command that dies of a real segmentation fault.
+const SEGFAULT: [&str; 3] = [PYTHON, "-c", "import ctypes; ctypes.string_at(0)"];
+
+#[test]
+fn a_real_segmentation_fault_is_named() {
+    let mut cmd = pid1_command(&SEGFAULT);
+    no_core_dumps(&mut cmd);
+    let out = run(cmd, 60);
+    assert_eq!((out.code(), out.stderr.as_str()), (139, "pidone: /usr/bin/python3 was killed by SIGSEGV\n"));
+}
+
+/// Allows core files of any size, in a fresh directory that the test removes.
+fn with_core_dumps(cmd: &mut Command, dir: &Path) {
+    cmd.current_dir(dir);
+    // SAFETY: setrlimit is async-signal-safe and gets a pointer to a live local.
+    unsafe {
+        cmd.pre_exec(|| {
+            let all = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+            libc::setrlimit(libc::RLIMIT_CORE, &all);
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn a_core_dump_is_said_when_the_kernel_reports_one() {
+    native_only!("qemu-user writes its own core files for the emulated process");
+    if !is_root() {
+        eprintln!("skipped: raising RLIMIT_CORE's hard limit needs root");
+        return;
+    }
+    // The oracle: whether the same fault, run directly in the same conditions, dumps core
+    // (it depends on the machine's core_pattern).
+    let dir = scratch_dir("core-dump");
+    let mut direct = Command::new(SEGFAULT[0]);
+    direct.args(&SEGFAULT[1..]);
+    with_core_dumps(&mut direct, &dir);
+    let dumped = direct.status().unwrap().core_dumped();
+    let mut cmd = pid1_command(&SEGFAULT);
+    with_core_dumps(&mut cmd, &dir);
+    let out = run(cmd, 60);
+    let _ = std::fs::remove_dir_all(&dir);
+    let expected = if dumped { " (core dumped)" } else { "" };
+    assert_eq!(out.code(), 139);
+    assert_eq!(out.stderr, format!("pidone: /usr/bin/python3 was killed by SIGSEGV{expected}\n"));
+    eprintln!("core dumped: {dumped}");
+}
+
+#[test]
+fn a_sigkill_from_elsewhere_is_named_without_blaming_memory() {
+    for pid1 in [true, false] {
+        let args = ["/bin/sh", "-c", "kill -KILL $$"];
+        let out = run(if pid1 { pid1_command(&args) } else { plain_command(&args) }, 30);
+        assert_eq!((out.code(), out.stderr.as_str()), (137, "pidone: /bin/sh was killed by SIGKILL\n"), "PID 1 {pid1}");
+    }
+}
+
+#[test]
+fn nothing_is_said_for_a_signal_pidone_forwarded_or_an_exit() {
+    for flags in [&[][..], &["-g"], &["-r", "TERM:INT"], &["-r", "TERM:KILL"]] {
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["/bin/sleep", "600"]);
+        let s = Session::start(pid1_command(&args));
+        let pid = s.pidone_pid();
+        wait_for("the command to start", 30, || {
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).is_ok_and(|c| !c.trim().is_empty())
+        });
+        s.signal(libc::SIGTERM);
+        let out = s.finish(30);
+        assert!(out.code() > 128, "{flags:?}: {}", out.code());
+        assert_eq!(out.stderr, "", "{flags:?}");
+    }
+    let out = pid1(&["/bin/sh", "-c", "exit 3"]);
+    assert_eq!((out.code(), out.stderr.as_str()), (3, ""));
+}
+
+#[test]
+fn quiet_silences_the_line() {
+    for (flags, env) in [(&["-q"][..], None), (&["--quiet"], None), (&[], Some("1"))] {
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["/bin/sh", "-c", "kill -KILL $$"]);
+        let mut cmd = pid1_command(&args);
+        if let Some(v) = env {
+            cmd.env("PIDONE_QUIET", v);
+        }
+        let out = run(cmd, 30);
+        assert_eq!((out.code(), out.stderr.as_str()), (137, ""), "{flags:?} {env:?}");
+    }
+}
+
+/// A memory cgroup of its own with a 64 MiB limit and no swap, mounted where pidone looks
+/// (/sys/fs/cgroup/memory for v1, /sys/fs/cgroup for v2) in a mount namespace of its
+/// own, as a container engine gives a container. `None` where this machine cannot.
+fn oom_command(name: &str, pidone_args: &[&str]) -> Option<(Command, String)> {
+    let (cgroup, mount_at, limits): (String, &str, &[(&str, &str)]) =
+        if Path::new("/sys/fs/cgroup/memory/memory.oom_control").exists() {
+            let limits: &[(&str, &str)] = if Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists() {
+                &[("memory.limit_in_bytes", "64M"), ("memory.memsw.limit_in_bytes", "64M")]
+            } else {
+                &[("memory.limit_in_bytes", "64M")]
+            };
+            (format!("/sys/fs/cgroup/memory/{name}"), "/sys/fs/cgroup/memory", limits)
+        } else if Path::new("/sys/fs/cgroup/cgroup.subtree_control").exists() {
+            (format!("/sys/fs/cgroup/{name}"), "/sys/fs/cgroup", &[("memory.max", "64M"), ("memory.swap.max", "0")])
+        } else {
+            return None;
+        };
+    let _ = std::fs::remove_dir(&cgroup);
+    std::fs::create_dir(&cgroup).ok()?;
+    for (file, value) in limits {
+        std::fs::write(format!("{cgroup}/{file}"), value).ok()?;
+    }
+    let mut words = vec![bin()];
+    words.extend(pidone_args.iter().map(|s| s.to_string()));
+    let script = format!(
+        "echo $$ > {cgroup}/cgroup.procs && mount --bind {cgroup} {mount_at} && \
+         exec unshare --pid --fork --mount-proc --kill-child {}",
+        words.join(" ")
+    );
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["--mount", "--propagation", "private", "/bin/sh", "-c", &script]);
+    default_signals(&mut cmd);
+    Some((cmd, cgroup))
+}
+
+#[test]
+fn an_out_of_memory_kill_is_named() {
+    native_only!("a foreign pidone is run by qemu, which the OOM killer may choose instead");
+    if !is_root() {
+        eprintln!("skipped: a cgroup of its own needs root");
+        return;
+    }
+    // Python allocating (and touching) 1 MiB at a time until the OOM killer ends it.
+    let hog = scratch_dir("oom").join("hog.py");
+    std::fs::write(&hog, "a = []\nwhile True:\n    a.append(bytearray(1 << 20))\n").unwrap();
+    let name = format!("pidone-oom-{}", std::process::id());
+    let Some((cmd, cgroup)) = oom_command(&name, &[PYTHON, hog.to_str().unwrap()]) else {
+        eprintln!("skipped: no memory cgroup to limit");
+        return;
+    };
+    let out = run(cmd, 120);
+    wait_for("the cgroup to empty", 30, || std::fs::remove_dir(&cgroup).is_ok());
+    assert_eq!(out.code(), 137, "{}", out.stderr);
+    assert_eq!(out.stderr, "pidone: /usr/bin/python3 was killed by SIGKILL: out of memory\n");
+}

@@ -1,0 +1,110 @@
+//! `--stop-delay` (`PIDONE_STOP_DELAY`): the first SIGTERM is held back while a load
+//! balancer drains, every other signal goes out at once, a second SIGTERM or a SIGINT ends
+//! the delay early, and a command that ends meanwhile ends pidone as usual.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// pidone with `args`, as PID 1 of a PID namespace or as a plain child.
+fn pidone<S: AsRef<std::ffi::OsStr>>(pid1: bool, args: &[S]) -> Command {
+    if pid1 { pid1_command(args) } else { plain_command(args) }
+}
+
+/// `flags`, then the recorder (tests/helpers/sigrecord.py) writing to `file`.
+fn recorder(flags: &[&str], file: &Path) -> Vec<String> {
+    let mut args: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+    args.extend(py("sigrecord.py", &[file.to_str().unwrap()]));
+    args
+}
+
+/// Waits until pidone's stderr (with -v) says it holds the SIGTERM.
+fn wait_until_held(s: &Session, ms: u64) {
+    let line = format!("received SIGTERM, held for {ms} ms\n");
+    wait_for(&line, 30, || s.stderr().contains(&line));
+}
+
+#[test]
+fn the_first_sigterm_waits_for_the_delay_while_other_signals_go_at_once() {
+    for pid1 in [true, false] {
+        let file = scratch_dir("delay-held").join("signals");
+        let s = Session::start(pidone(pid1, &recorder(&["-v", "--stop-delay", "3"], &file)));
+        assert_eq!(s.line(10), "ready");
+        let start = Instant::now();
+        s.signal(libc::SIGTERM);
+        wait_until_held(&s, 3000);
+        s.signal(libc::SIGUSR1);
+        let out = s.finish(60);
+        // The recorder exits 0 on SIGTERM, which came after the SIGUSR1 sent after it.
+        assert_eq!((out.code(), read(&file).as_str()), (0, "10\n15\n"), "PID 1 {pid1}: {}", out.stderr);
+        assert!(start.elapsed() >= Duration::from_secs(3), "PID 1 {pid1}: {:?}", start.elapsed());
+        assert!(out.stderr.contains("pidone: stop delay over\n"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn the_held_sigterm_is_rewritten_as_usual() {
+    let file = scratch_dir("delay-rewrite").join("signals");
+    let s = Session::start(pid1_command(&recorder(&["--stop-delay", "0.2", "-r", "TERM:USR2,HUP:TERM"], &file)));
+    assert_eq!(s.line(10), "ready");
+    s.signal(libc::SIGTERM);
+    wait_for("SIGUSR2 to arrive", 30, || read(&file) == "12\n");
+    s.signal(libc::SIGHUP);
+    let out = s.finish(30);
+    assert_eq!((out.code(), read(&file).as_str()), (0, "12\n15\n"), "{}", out.stderr);
+}
+
+#[test]
+fn a_second_sigterm_or_a_sigint_ends_the_delay_at_once() {
+    for (second, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
+        for pid1 in [true, false] {
+            let file = scratch_dir("delay-early").join("signals");
+            // A delay of ten minutes: waiting it out would fail the 60 s limit.
+            let s = Session::start(pidone(pid1, &recorder(&["-v", "--stop-delay", "600"], &file)));
+            assert_eq!(s.line(10), "ready");
+            s.signal(libc::SIGTERM);
+            wait_until_held(&s, 600_000);
+            s.signal(second);
+            let out = s.finish(60);
+            assert_eq!(out.code(), 0, "{name}, PID 1 {pid1}: {}", out.stderr);
+            assert!(read(&file).contains("15\n"), "{name}: {}", read(&file));
+            assert!(out.stderr.contains("pidone: stop delay over\n"), "{}", out.stderr);
+        }
+    }
+}
+
+#[test]
+fn a_command_that_ends_during_the_delay_ends_pidone_as_usual() {
+    // The command exits 3 on SIGUSR1, which goes out at once during the delay.
+    let script = "import signal,sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+print('ready', flush=True)
+signal.sigwait({signal.SIGUSR1})
+sys.exit(3)";
+    for pid1 in [true, false] {
+        let s = Session::start(pidone(pid1, &["-v", "--stop-delay", "600", PYTHON, "-c", script]));
+        assert_eq!(s.line(10), "ready");
+        s.signal(libc::SIGTERM);
+        wait_until_held(&s, 600_000);
+        s.signal(libc::SIGUSR1);
+        let out = s.finish(60);
+        assert_eq!(out.code(), 3, "PID 1 {pid1}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn the_variable_sets_the_delay_and_pause_mode_keeps_it_too() {
+    let s = pause(&["-P"], &[("PIDONE_STOP_DELAY", "1.5")]);
+    let start = Instant::now();
+    s.signal(libc::SIGTERM);
+    let out = s.finish(60);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    assert!(start.elapsed() >= Duration::from_millis(1500), "{:?}", start.elapsed());
+}
