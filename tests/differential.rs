@@ -61,6 +61,11 @@ const DELIBERATE: &[(&str, &[&str], &str)] = &[
     ),
     ("help", &[DUMB_INIT, CATATONIT], ON_STDOUT),
     ("version", &[DUMB_INIT], ON_STDOUT),
+    (
+        "death by a signal from elsewhere, said",
+        ALL,
+        "one line names the signal (and an OOM kill) that ended the command, where `docker logs` showed nothing",
+    ),
     ("missing command", &[DUMB_INIT, CATATONIT], AS_A_SHELL),
     ("command without permission", &[DUMB_INIT, CATATONIT], AS_A_SHELL),
     (
@@ -409,6 +414,18 @@ const SCENARIOS: &[Scenario] = &[
                 outcome(init, Plain, &["/bin/sh", "-c", "kill -KILL $$"], &[]),
             ]
             .join(" | ")
+        },
+    },
+    Scenario {
+        name: "death by a signal from elsewhere, said",
+        peers: ALL,
+        observe: |init| {
+            ["USR1", "KILL"]
+                .map(|sig| {
+                    let out = run(command(init, Pid1, &[], &["/bin/sh", "-c", &format!("kill -{sig} $$")], &[]), 30);
+                    format!("exit {}; stderr {}", out.code(), !out.stderr.is_empty())
+                })
+                .join(" | ")
         },
     },
     Scenario {
