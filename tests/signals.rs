@@ -3,8 +3,6 @@
 mod common;
 use common::*;
 
-use std::time::Duration;
-
 /// Signals pidone forwards that a Python child can block and collect with sigwaitinfo
 /// (glibc keeps 32 and 33 for itself; those are checked by `reserved_realtime_signals_too`).
 fn collectable() -> Vec<i32> {
@@ -85,10 +83,6 @@ fn group_flag_forwards_to_the_whole_process_group() {
     assert!(!term_reaches_grandchild(&[], &[]));
 }
 
-fn status_field(status: &str, field: &str) -> String {
-    status.lines().find_map(|l| l.strip_prefix(field)).map(|v| v.trim().to_string()).unwrap()
-}
-
 #[test]
 fn command_gets_the_signal_state_pidone_started_with() {
     native_only!(
@@ -124,22 +118,7 @@ fn command_gets_the_signal_state_pidone_started_with() {
 fn idle_pidone_never_wakes_up() {
     let s = Session::start(pid1_command(&[PYTHON, "-c", "print('ready', flush=True); import time; time.sleep(100)"]));
     assert_eq!(s.line(10), "ready");
-    let pid = s.pidone_pid();
-    let read = || {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-        let fields: Vec<String> = stat.rsplit(')').next().unwrap().split_whitespace().map(String::from).collect();
-        // Voluntary and involuntary context switches, user and system CPU ticks.
-        (
-            status_field(&status, "voluntary_ctxt_switches:"),
-            status_field(&status, "nonvoluntary_ctxt_switches:"),
-            fields[11].clone(),
-            fields[12].clone(),
-        )
-    };
-    let before = read();
-    std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(read(), before, "pidone ran while idle");
+    assert_idle(s.pidone_pid());
     s.signal(libc::SIGTERM);
     assert_eq!(s.finish(10).code(), 143);
 }

@@ -50,6 +50,18 @@ fn the_first_sigterm_waits_for_the_delay_while_other_signals_go_at_once() {
 }
 
 #[test]
+fn the_delay_costs_no_wake_ups_until_it_ends() {
+    let file = scratch_dir("delay-idle").join("signals");
+    let s = Session::start(pid1_command(&recorder(&["-v", "--stop-delay", "600"], &file)));
+    assert_eq!(s.line(10), "ready");
+    s.signal(libc::SIGTERM);
+    wait_until_held(&s, 600_000);
+    assert_idle(s.pidone_pid());
+    s.signal(libc::SIGTERM);
+    assert_eq!(s.finish(60).code(), 0);
+}
+
+#[test]
 fn the_held_sigterm_is_rewritten_as_usual() {
     let file = scratch_dir("delay-rewrite").join("signals");
     let s = Session::start(pid1_command(&recorder(&["--stop-delay", "0.2", "-r", "TERM:USR2,HUP:TERM"], &file)));

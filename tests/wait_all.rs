@@ -69,6 +69,19 @@ fn pidone_outlives_the_command_until_the_last_process_is_gone() {
 }
 
 #[test]
+fn waiting_costs_no_wake_ups() {
+    for pid1 in placements() {
+        let file = scratch_dir("wait-all-idle").join("daemon");
+        let s =
+            Session::start(pidone(pid1, &["-v", "--wait-all", "/bin/sh", "-c", &start_script_leaving(DAEMON, &file)]));
+        wait_until_waiting(&s);
+        assert_idle(s.pidone_pid());
+        s.signal(libc::SIGUSR1);
+        assert_eq!(s.finish(60).code(), 3);
+    }
+}
+
+#[test]
 fn sigterm_while_waiting_starts_the_graceful_shutdown() {
     for (sig, flags) in [(libc::SIGTERM, &["-v", "--wait-all"][..]), (libc::SIGINT, &["-v", "--wait-all", "-t", "60"])]
     {

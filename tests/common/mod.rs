@@ -354,6 +354,30 @@ signal.signal(signal.SIGTERM, h); print('ready', flush=True); time.sleep(3)\"; e
     (out.stdout.contains("grandchild got TERM"), out.stderr)
 }
 
+/// A field of /proc/PID/status.
+pub fn status_field(status: &str, field: &str) -> String {
+    status.lines().find_map(|l| l.strip_prefix(field)).map(|v| v.trim().to_string()).unwrap()
+}
+
+/// Asserts that process `pid` does not run at all for 2 s: its voluntary and involuntary
+/// context switches and its user and system CPU ticks stay the same.
+pub fn assert_idle(pid: i32) {
+    let read = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let fields: Vec<String> = stat.rsplit(')').next().unwrap().split_whitespace().map(String::from).collect();
+        (
+            status_field(&status, "voluntary_ctxt_switches:"),
+            status_field(&status, "nonvoluntary_ctxt_switches:"),
+            fields[11].clone(),
+            fields[12].clone(),
+        )
+    };
+    let before = read();
+    thread::sleep(Duration::from_secs(2));
+    assert_eq!(read(), before, "pidone {pid} ran while idle");
+}
+
 /// The real peer at `path` (Debian's tini, dumb-init, catatonit), or `None` with a note;
 /// in CI (CI set) a missing peer fails the test: .ci/run installs them.
 pub fn peer(path: &str) -> Option<String> {
