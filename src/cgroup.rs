@@ -7,21 +7,18 @@ use crate::signals::parse_u32;
 use crate::sys::{self, CPath};
 use crate::table::split;
 
-/// Where the count is: cgroup v2's `memory.events`, then v1's `memory.oom_control`; both
-/// have an `oom_kill N` line.
-const FILES: [CPath; 2] =
-    [CPath::of(c"/sys/fs/cgroup/memory.events"), CPath::of(c"/sys/fs/cgroup/memory/memory.oom_control")];
-
-/// The count, or `None` when neither file can be read (no cgroup mounted, an old kernel).
+/// The count, or `None` when it cannot be read (no cgroup mounted, an old kernel): from
+/// cgroup v2's `memory.events`, else v1's `memory.oom_control`; both have an `oom_kill N`
+/// line. Two calls rather than a table of the paths: a table of pointers would be
+/// relocated data, a writable segment in a position-independent build (`cargo install`).
 pub fn oom_kills() -> Option<u32> {
+    read_count(CPath::of(c"/sys/fs/cgroup/memory.events"))
+        .or_else(|| read_count(CPath::of(c"/sys/fs/cgroup/memory/memory.oom_control")))
+}
+
+fn read_count(path: CPath) -> Option<u32> {
     // Both files are a few short lines (v2's has six, about 90 bytes with 0s).
-    let mut buf = [0; 256];
-    for path in FILES {
-        if let Some(text) = sys::read_file(path, &mut buf) {
-            return parse_oom_kills(text);
-        }
-    }
-    None
+    parse_oom_kills(sys::read_file(path, &mut [0; 256])?)
 }
 
 /// The number on the `oom_kill ` line (not `oom_kill_disable`, not `oom_group_kill`).
