@@ -477,9 +477,11 @@ impl Pty {
     }
 
     /// Waits (10 s at most) until `text` has appeared on the terminal.
+    /// Waits for `text` on the terminal: up to 60 s for each piece of output (a Python
+    /// child starting on a loaded machine once took longer than 10 s here).
     pub fn expect(&mut self, text: &str) {
         while !self.seen.contains(text) {
-            match self.output.recv_timeout(Duration::from_secs(10)) {
+            match self.output.recv_timeout(Duration::from_secs(60)) {
                 Ok(more) => self.seen += &more,
                 Err(_) => panic!("no {text:?} on the terminal, only {:?}", self.seen),
             }
