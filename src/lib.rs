@@ -81,8 +81,9 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
         return reap::EXIT_FAILURE;
     }
     // The OOM killer's count before the command starts: if it grows, the command's
-    // SIGKILL may have been the OOM killer's (see `Supervisor::command_ended`).
-    let oom_kills = if opts.quiet { None } else { cgroup::oom_kills() };
+    // SIGKILL may have been the OOM killer's (see `Supervisor::command_ended`). Not read
+    // with -q, which says nothing, nor in pause mode, which has no command.
+    let oom_kills = if opts.quiet || opts.pause { None } else { cgroup::oom_kills() };
     // Pause mode has no command.
     let mut command = None;
     if !opts.pause {

@@ -81,6 +81,11 @@ enum Phase {
     Stopping,
 }
 
+/// SIGTERM and SIGINT: what ends pause mode, the wait of --wait-all and the stop delay.
+fn asks_to_stop(sig: u32) -> bool {
+    sig == g::SIGTERM || sig == g::SIGINT
+}
+
 /// The SIGTERM the stop delay held back, as it is handled when the delay ends (the sender
 /// does not matter: it is not pidone itself).
 const HELD_SIGTERM: SigInfo = SigInfo { signo: g::SIGTERM, code: 0, pid: 0 };
@@ -129,12 +134,14 @@ impl<'a> Supervisor<'a> {
             }
             let info = sys::sigtimedwait(WAITED, timeout);
             // The stop delay ends when its time is over, or early on a second SIGTERM or a
-            // SIGINT: the held SIGTERM goes out (before the signal that ended it).
-            let ends_delay = match info {
-                Ok(info) => matches!(info.signo, g::SIGTERM | g::SIGINT),
-                Err(_) => sys::monotonic_ms() >= self.held_until,
-            };
-            if self.held_until > 0 && ends_delay {
+            // SIGINT: the held SIGTERM goes out (before the signal that ended it). The clock
+            // is read only while one is held, not at every wake-up of the shutdown.
+            if self.held_until > 0
+                && match info {
+                    Ok(info) => asks_to_stop(info.signo),
+                    Err(_) => sys::monotonic_ms() >= self.held_until,
+                }
+            {
                 self.held_until = 0;
                 log!(self, b"stop delay over");
                 self.handle(HELD_SIGTERM);
@@ -171,13 +178,13 @@ impl<'a> Supervisor<'a> {
             // Pause mode: SIGTERM and SIGINT end it, like a command that exited 0 (with
             // whatever children it has, and no SIGCHLD to say so); the rest are ignored.
             Phase::Running if self.command.is_none() => {
-                if sig == g::SIGTERM || sig == g::SIGINT {
+                if asks_to_stop(sig) {
                     self.reap();
                     self.begin_shutdown(self.opts.remapped(0));
                 }
             }
             // --wait-all: a stop ends the wait.
-            Phase::Waiting if matches!(info.signo, g::SIGTERM | g::SIGINT) => self.begin_shutdown(self.code),
+            Phase::Waiting if asks_to_stop(info.signo) => self.begin_shutdown(self.code),
             _ => self.pass_on(info.signo, sig),
         }
     }
