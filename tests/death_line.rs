@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -23,14 +23,7 @@ fn a_real_segmentation_fault_is_named() {
 /// Allows core files of any size, in a fresh directory that the test removes.
 fn with_core_dumps(cmd: &mut Command, dir: &Path) {
     cmd.current_dir(dir);
-    // SAFETY: setrlimit is async-signal-safe and gets a pointer to a live local.
-    unsafe {
-        cmd.pre_exec(|| {
-            let all = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
-            libc::setrlimit(libc::RLIMIT_CORE, &all);
-            Ok(())
-        });
-    }
+    limit_core(cmd, libc::RLIM_INFINITY);
 }
 
 #[test]
@@ -60,7 +53,7 @@ fn a_core_dump_is_said_when_the_kernel_reports_one() {
 fn a_sigkill_from_elsewhere_is_named_without_blaming_memory() {
     for pid1 in [true, false] {
         let args = ["/bin/sh", "-c", "kill -KILL $$"];
-        let out = run(if pid1 { pid1_command(&args) } else { plain_command(&args) }, 30);
+        let out = run(placed(pid1, &args), 30);
         // Under qemu-user a pidone that is not PID 1 also says it could not become a
         // subreaper (NO_SUBREAPER_UNDER_QEMU); that line is not the one under test.
         let lines: Vec<&str> = out

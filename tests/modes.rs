@@ -25,7 +25,7 @@ fn modes() -> Vec<(&'static [&'static str], bool, String)> {
 fn command<S: AsRef<str>>(flags: &[&str], pid1: bool, args: &[S]) -> Command {
     let mut all: Vec<&str> = flags.to_vec();
     all.extend(args.iter().map(AsRef::as_ref));
-    if pid1 { pid1_command(&all) } else { plain_command(&all) }
+    placed(pid1, &all)
 }
 
 #[test]

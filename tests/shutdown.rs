@@ -6,10 +6,6 @@ use common::*;
 
 use std::path::Path;
 
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
 /// A shell command that starts survivors (`mode` per helper), waits until each has
 /// written "started", and exits with `code`.
 fn leave_behind(modes: &[&str], file: &Path, code: i32) -> String {
@@ -33,7 +29,7 @@ fn survivors_get_sigterm_and_time_to_clean_up() {
     // A grace far beyond the 0.5 s cleanup: it ends as soon as the survivors are gone.
     let out = run(pid1_command(&["-v", "-t", "60", "/bin/sh", "-c", &leave_behind(&["trap", "setsid"], &file, 3)]), 90);
     assert_eq!(out.code(), 3, "{}", out.stderr);
-    let log = read(&file);
+    let log = read_text(&file);
     assert_eq!(log.matches("cleaned").count(), 2, "{log}\n{}", out.stderr);
 }
 
@@ -44,7 +40,7 @@ fn shutdown_ends_as_soon_as_the_last_survivor_is_gone() {
     let file = dir.join("log");
     let out = run(pid1_command(&["-t", "60", "/bin/sh", "-c", &leave_behind(&["trap"], &file, 0)]), 20);
     assert_eq!(out.code(), 0);
-    assert_eq!(read(&file).matches("cleaned").count(), 1);
+    assert_eq!(read_text(&file).matches("cleaned").count(), 1);
 }
 
 #[test]
@@ -53,7 +49,7 @@ fn a_survivor_ignoring_sigterm_is_killed_after_the_grace() {
     let file = dir.join("log");
     let out = pid1(&["-v", "-t", "1", "/bin/sh", "-c", &leave_behind(&["ignore"], &file, 5)]);
     assert_eq!(out.code(), 5);
-    let pid = read(&file).trim().strip_prefix("started ").unwrap().to_string();
+    let pid = read_text(&file).trim().strip_prefix("started ").unwrap().to_string();
     assert!(out.stderr.contains("shutdown: SIGTERM to the rest, grace 1000 ms\n"), "{}", out.stderr);
     assert!(out.stderr.contains("shutdown: SIGKILL to the rest\n"), "{}", out.stderr);
     assert!(out.stderr.contains(&format!("reaped {pid}: killed by SIGKILL\n")), "{}", out.stderr);
@@ -65,7 +61,7 @@ fn grace_zero_kills_at_once() {
     let file = dir.join("log");
     let out = pid1(&["-v", "--grace=0", "/bin/sh", "-c", &leave_behind(&["record"], &file, 0)]);
     assert_eq!(out.code(), 0);
-    let log = read(&file);
+    let log = read_text(&file);
     assert!(!log.contains("got TERM"), "grace 0 must not send SIGTERM: {log}");
     let pid = log.trim().strip_prefix("started ").unwrap().to_string();
     assert!(out.stderr.contains(&format!("reaped {pid}: killed by SIGKILL\n")), "{}", out.stderr);
@@ -95,7 +91,7 @@ fn a_stopped_survivor_still_ends() {
     let script = leave_behind(&["trap"], &file, 0).replace("; exit 0", "; kill -STOP $!; exit 0");
     let out = run(pid1_command(&["-t", "60", "/bin/sh", "-c", &script]), 90);
     assert_eq!(out.code(), 0);
-    assert_eq!(read(&file).matches("cleaned").count(), 1, "{}", read(&file));
+    assert_eq!(read_text(&file).matches("cleaned").count(), 1, "{}", read_text(&file));
 }
 
 /// Runs pidone (not PID 1) next to an unrelated process of the same user and checks that

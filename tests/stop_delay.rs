@@ -6,17 +6,7 @@ mod common;
 use common::*;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// pidone with `args`, as PID 1 of a PID namespace or as a plain child.
-fn pidone<S: AsRef<std::ffi::OsStr>>(pid1: bool, args: &[S]) -> Command {
-    if pid1 { pid1_command(args) } else { plain_command(args) }
-}
 
 /// `flags`, then the recorder (tests/helpers/sigrecord.py) writing to `file`.
 fn recorder(flags: &[&str], file: &Path) -> Vec<String> {
@@ -35,7 +25,7 @@ fn wait_until_held(s: &Session, ms: u64) {
 fn the_first_sigterm_waits_for_the_delay_while_other_signals_go_at_once() {
     for pid1 in [true, false] {
         let file = scratch_dir("delay-held").join("signals");
-        let s = Session::start(pidone(pid1, &recorder(&["-v", "--stop-delay", "3"], &file)));
+        let s = Session::start(placed(pid1, &recorder(&["-v", "--stop-delay", "3"], &file)));
         assert_eq!(s.line(10), "ready");
         let start = Instant::now();
         s.signal(libc::SIGTERM);
@@ -43,7 +33,7 @@ fn the_first_sigterm_waits_for_the_delay_while_other_signals_go_at_once() {
         s.signal(libc::SIGUSR1);
         let out = s.finish(60);
         // The recorder exits 0 on SIGTERM, which came after the SIGUSR1 sent after it.
-        assert_eq!((out.code(), read(&file).as_str()), (0, "10\n15\n"), "PID 1 {pid1}: {}", out.stderr);
+        assert_eq!((out.code(), read_text(&file).as_str()), (0, "10\n15\n"), "PID 1 {pid1}: {}", out.stderr);
         assert!(start.elapsed() >= Duration::from_secs(3), "PID 1 {pid1}: {:?}", start.elapsed());
         assert!(out.stderr.contains("pidone: stop delay over\n"), "{}", out.stderr);
     }
@@ -67,10 +57,10 @@ fn the_held_sigterm_is_rewritten_as_usual() {
     let s = Session::start(pid1_command(&recorder(&["--stop-delay", "0.2", "-r", "TERM:USR2,HUP:TERM"], &file)));
     assert_eq!(s.line(10), "ready");
     s.signal(libc::SIGTERM);
-    wait_for("SIGUSR2 to arrive", 30, || read(&file) == "12\n");
+    wait_for("SIGUSR2 to arrive", 30, || read_text(&file) == "12\n");
     s.signal(libc::SIGHUP);
     let out = s.finish(30);
-    assert_eq!((out.code(), read(&file).as_str()), (0, "12\n15\n"), "{}", out.stderr);
+    assert_eq!((out.code(), read_text(&file).as_str()), (0, "12\n15\n"), "{}", out.stderr);
 }
 
 #[test]
@@ -79,14 +69,14 @@ fn a_second_sigterm_or_a_sigint_ends_the_delay_at_once() {
         for pid1 in [true, false] {
             let file = scratch_dir("delay-early").join("signals");
             // A delay of ten minutes: waiting it out would fail the 60 s limit.
-            let s = Session::start(pidone(pid1, &recorder(&["-v", "--stop-delay", "600"], &file)));
+            let s = Session::start(placed(pid1, &recorder(&["-v", "--stop-delay", "600"], &file)));
             assert_eq!(s.line(10), "ready");
             s.signal(libc::SIGTERM);
             wait_until_held(&s, 600_000);
             s.signal(second);
             let out = s.finish(60);
             assert_eq!(out.code(), 0, "{name}, PID 1 {pid1}: {}", out.stderr);
-            assert!(read(&file).contains("15\n"), "{name}: {}", read(&file));
+            assert!(read_text(&file).contains("15\n"), "{name}: {}", read_text(&file));
             assert!(out.stderr.contains("pidone: stop delay over\n"), "{}", out.stderr);
         }
     }
@@ -101,7 +91,7 @@ print('ready', flush=True)
 signal.sigwait({signal.SIGUSR1})
 sys.exit(3)";
     for pid1 in [true, false] {
-        let s = Session::start(pidone(pid1, &["-v", "--stop-delay", "600", PYTHON, "-c", script]));
+        let s = Session::start(placed(pid1, &["-v", "--stop-delay", "600", PYTHON, "-c", script]));
         assert_eq!(s.line(10), "ready");
         s.signal(libc::SIGTERM);
         wait_until_held(&s, 600_000);

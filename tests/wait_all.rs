@@ -7,15 +7,6 @@ mod common;
 use common::*;
 
 use std::path::Path;
-use std::process::Command;
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-fn pidone<S: AsRef<std::ffi::OsStr>>(pid1: bool, args: &[S]) -> Command {
-    if pid1 { pid1_command(args) } else { plain_command(args) }
-}
 
 /// Where the tests run: as PID 1, and as a plain child but for a foreign binary, which
 /// adopts no orphans under qemu-user (see `NO_SUBREAPER_UNDER_QEMU`).
@@ -56,7 +47,7 @@ fn pidone_outlives_the_command_until_the_last_process_is_gone() {
     for pid1 in placements() {
         let file = scratch_dir("wait-all").join("daemon");
         let s =
-            Session::start(pidone(pid1, &["-v", "--wait-all", "/bin/sh", "-c", &start_script_leaving(DAEMON, &file)]));
+            Session::start(placed(pid1, &["-v", "--wait-all", "/bin/sh", "-c", &start_script_leaving(DAEMON, &file)]));
         wait_until_waiting(&s);
         // Waiting costs no wake-ups: the daemon's end, or a signal, is what wakes pidone.
         assert_idle(s.pidone_pid());
@@ -64,7 +55,7 @@ fn pidone_outlives_the_command_until_the_last_process_is_gone() {
         s.signal(libc::SIGUSR1);
         let out = s.finish(60);
         assert_eq!(out.code(), 3, "PID 1 {pid1}: {}", out.stderr);
-        assert_eq!(read(&file), "up\n10\n", "PID 1 {pid1}");
+        assert_eq!(read_text(&file), "up\n10\n", "PID 1 {pid1}");
         assert!(!out.stderr.contains("shutdown:"), "no shutdown was needed: {}", out.stderr);
     }
 }
@@ -78,13 +69,13 @@ fn sigterm_while_waiting_starts_the_graceful_shutdown() {
             let mut args: Vec<&str> = flags.to_vec();
             let script = start_script_leaving(DAEMON, &file);
             args.extend(["/bin/sh", "-c", &script]);
-            let s = Session::start(pidone(pid1, &args));
+            let s = Session::start(placed(pid1, &args));
             wait_until_waiting(&s);
             s.signal(sig);
             let out = s.finish(60);
             assert_eq!(out.code(), 3, "PID 1 {pid1}: {}", out.stderr);
             // The daemon got the shutdown's SIGTERM, not the signal itself.
-            assert_eq!(read(&file), "up\n15\n", "signal {sig}, PID 1 {pid1}");
+            assert_eq!(read_text(&file), "up\n15\n", "signal {sig}, PID 1 {pid1}");
         }
     }
 }
@@ -98,7 +89,7 @@ time.sleep(600)";
     for pid1 in placements() {
         let file = scratch_dir("wait-all-kill").join("daemon");
         let script = start_script_leaving(stubborn, &file);
-        let mut cmd = pidone(pid1, &["-v", "-t", "0.5", "-e", "3", "/bin/sh", "-c", &script]);
+        let mut cmd = placed(pid1, &["-v", "-t", "0.5", "-e", "3", "/bin/sh", "-c", &script]);
         cmd.env("PIDONE_WAIT_ALL", "1");
         let s = Session::start(cmd);
         wait_until_waiting(&s);
@@ -115,5 +106,5 @@ fn without_it_the_processes_left_are_stopped_at_once() {
     let file = scratch_dir("no-wait-all").join("daemon");
     let out = run(pid1_command(&["/bin/sh", "-c", &start_script_leaving(DAEMON, &file)]), 60);
     assert_eq!(out.code(), 3, "{}", out.stderr);
-    assert_eq!(read(&file), "up\n15\n");
+    assert_eq!(read_text(&file), "up\n15\n");
 }

@@ -110,6 +110,16 @@ pub fn default_signals(cmd: &mut Command) {
     }
 }
 
+/// pidone with `args`, as PID 1 of a PID namespace or as a plain child.
+pub fn placed<S: AsRef<std::ffi::OsStr>>(pid1: bool, args: &[S]) -> Command {
+    if pid1 { pid1_command(args) } else { plain_command(args) }
+}
+
+/// A file's text, or "" while it does not exist yet (files tests exchange with children).
+pub fn read_text(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
 /// A command that runs pidone directly: not PID 1.
 pub fn plain_command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
     let mut cmd = Command::new(bin());
@@ -137,12 +147,17 @@ pub const FAULTS: &[i32] =
 
 /// Keeps a test that kills pidone with a fault signal from writing core files.
 pub fn no_core_dumps(cmd: &mut Command) {
+    limit_core(cmd, 0);
+}
+
+/// Starts `cmd` with RLIMIT_CORE at `bytes`, soft and hard (`RLIM_INFINITY`: any size).
+pub fn limit_core(cmd: &mut Command, bytes: u64) {
     use std::os::unix::process::CommandExt;
     // SAFETY: setrlimit is async-signal-safe and gets a pointer to a live local.
     unsafe {
-        cmd.pre_exec(|| {
-            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+            libc::setrlimit(libc::RLIMIT_CORE, &limit);
             Ok(())
         });
     }
