@@ -75,7 +75,7 @@ pub struct Options {
     pub remap: [u32; 8],
     /// Signal rewriting (dumb-init's -r): entry N-1 is 0 to forward signal N as it is,
     /// otherwise 1 + the signal to send instead (1 itself: drop it).
-    pub rewrite: [u8; 64],
+    pub rewrite: [u8; signals::MAX as usize],
 }
 
 impl Default for Options {
@@ -91,7 +91,7 @@ impl Default for Options {
             pause: false,
             pdeathsig: 0,
             remap: [0; 8],
-            rewrite: [0; 64],
+            rewrite: [0; signals::MAX as usize],
         }
     }
 }

@@ -5,23 +5,48 @@
 
 use crate::signals;
 use crate::sys::{self, CPath, Errno};
-use crate::table::split;
+use crate::table::{count, split};
 
-/// The C library's texts for the errors pidone can meet, each as `<errno byte><text>`,
-/// NUL-separated. Others print as `error N`.
-const ERRNO_TEXTS: &[u8] = b"\x01Operation not permitted\0\x02No such file or directory\0\
-\x03No such process\0\x07Argument list too long\0\x08Exec format error\0\
-\x0bResource temporarily unavailable\0\x0cCannot allocate memory\0\x0dPermission denied\0\
-\x14Not a directory\0\x15Is a directory\0\x16Invalid argument\0\x1aText file busy\0\
-\x24File name too long\0\x28Too many levels of symbolic links";
+/// The C library's texts for the errors pidone can meet, NUL-separated, each for the
+/// error at the same position in `ERRNO_CODES`. Others print as `error N`.
+const ERRNO_TEXTS: &[u8] = b"Operation not permitted\0No such file or directory\0No such process\0\
+Argument list too long\0Exec format error\0Resource temporarily unavailable\0Cannot allocate memory\0\
+Permission denied\0Not a directory\0Is a directory\0Invalid argument\0Text file busy\0File name too long\0\
+Too many levels of symbolic links";
+
+/// The number of each error in `ERRNO_TEXTS` on the target (MIPS numbers ELOOP and
+/// ENAMETOOLONG differently); each fits in a byte on every architecture.
+const ERRNO_CODES: [u8; count(ERRNO_TEXTS, 0)] = {
+    let e = [
+        Errno::EPERM,
+        Errno::ENOENT,
+        Errno::ESRCH,
+        Errno::E2BIG,
+        Errno::ENOEXEC,
+        Errno::EAGAIN,
+        Errno::ENOMEM,
+        Errno::EACCES,
+        Errno::ENOTDIR,
+        Errno::EISDIR,
+        Errno::EINVAL,
+        Errno::ETXTBSY,
+        Errno::ENAMETOOLONG,
+        Errno::ELOOP,
+    ];
+    let mut out = [0; count(ERRNO_TEXTS, 0)];
+    let mut i = 0;
+    while i < e.len() {
+        assert!(e[i].0 > 0 && e[i].0 < 256);
+        out[i] = e[i].0 as u8;
+        i += 1;
+    }
+    out
+};
 
 /// The text for `e`, or `None` when pidone does not carry it.
 pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
-    let code = e.into_raw();
-    split(ERRNO_TEXTS, 0).find_map(|t| match t {
-        [n, text @ ..] if *n as i32 == code => Some(text),
-        _ => None,
-    })
+    let i = ERRNO_CODES.iter().position(|&c| c as i32 == e.into_raw())?;
+    split(ERRNO_TEXTS, 0).nth(i)
 }
 
 /// Bytes built in a fixed buffer of PATH_MAX bytes: a line for stderr (`Line`) or a path

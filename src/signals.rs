@@ -3,26 +3,69 @@
 use linux_raw_sys::general as g;
 
 use crate::sys::SigSet;
-use crate::table::{word_index, words};
+use crate::table::{count, word_index, words};
 
-/// The names of signals 1..=31 in order, without the `SIG` prefix, then the aliases the
-/// C library and `kill -l` accept and the two real-time names (numbered in `AFTER_31`).
-/// Space-separated: one byte string serves both `parse` and `name`. The generic Linux
-/// numbering of x86, ARM and RISC-V; a unit test checks it against `linux_raw_sys`.
-const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
-STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT POLL CLD \
-RTMIN RTMAX";
-const AFTER_31: [u8; 5] = [g::SIGABRT as u8, g::SIGIO as u8, g::SIGCHLD as u8, RTMIN as u8, MAX as u8];
+/// The names pidone knows, without the `SIG` prefix: the standard signals, then the
+/// aliases the C library and `kill -l` accept, then the two real-time names. Each is
+/// numbered by the entry at the same position in `NUMBERS`; a name comes before its
+/// aliases, so `name` gives it. Space-separated: one byte string serves `parse` and `name`.
+const NAMES: &[u8] = concat!(
+    "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM ",
+    odd_one!(),
+    " CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT POLL CLD RTMIN RTMAX"
+)
+.as_bytes();
 
-/// The highest signal number (`_NSIG`): 64 on every architecture pidone builds for.
-pub const MAX: u32 = g::_NSIG;
+/// The number of each name on the target, from the kernel's own constants: MIPS numbers
+/// most signals differently from the others (SIGUSR1 is 16 there, SIGBUS 10), so nothing
+/// here may assume the x86 numbers.
+const NUMBERS: [u8; count(NAMES, b' ')] = {
+    use g::*;
+    let n = [
+        SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE,
+        SIGALRM, SIGTERM, ODD_ONE, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ,
+        SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR, SIGSYS, SIGABRT, SIGIO, SIGCHLD, RTMIN, MAX,
+    ];
+    let mut out = [0; count(NAMES, b' ')];
+    let mut i = 0;
+    while i < n.len() {
+        out[i] = n[i] as u8;
+        i += 1;
+    }
+    out
+};
+
+// The one standard signal that only some architectures have: SIGSTKFLT, or MIPS's SIGEMT
+// in its place.
+#[cfg(not(target_arch = "mips64"))]
+macro_rules! odd_one {
+    () => {
+        "STKFLT"
+    };
+}
+#[cfg(not(target_arch = "mips64"))]
+const ODD_ONE: u32 = g::SIGSTKFLT;
+#[cfg(target_arch = "mips64")]
+macro_rules! odd_one {
+    () => {
+        "EMT"
+    };
+}
+#[cfg(target_arch = "mips64")]
+const ODD_ONE: u32 = g::SIGEMT;
+use odd_one;
+
+/// The highest signal number: `_NSIG`, 64 everywhere but MIPS. MIPS has 128, but signal
+/// 128 cannot be told apart in a wait status (its number would set the core-dump bit),
+/// so the C library's SIGRTMAX there, and pidone's, is 127.
+pub const MAX: u32 = if cfg!(target_arch = "mips64") { g::_NSIG - 1 } else { g::_NSIG };
 /// `SIGRTMIN` as programs see it. The kernel's first real-time signal is 32, but glibc and
 /// musl keep 32 and 33 for themselves, so `kill -l`, tini and dumb-init call 34 RTMIN.
 pub const RTMIN: u32 = g::SIGRTMIN + 2;
 
 /// The signal number of word `i` of `NAMES`.
-fn number(i: usize) -> u32 {
-    AFTER_31.get(i.wrapping_sub(31)).map_or(i as u32 + 1, |&n| n as u32)
+fn number(i: usize) -> Option<u32> {
+    NUMBERS.get(i).map(|&n| n as u32)
 }
 
 /// What pidone blocks and then waits for with sigtimedwait: every signal (the kernel
@@ -54,7 +97,7 @@ pub fn parse(s: &[u8]) -> Option<u32> {
     let mut sig = match parse_u32(word) {
         Some(n) if offset.is_empty() => n,
         Some(_) => return None,
-        None => number(word_index(NAMES, word)?),
+        None => number(word_index(NAMES, word)?)?,
     };
     if let [sign, n @ ..] = offset {
         let (base, n) = (sig, parse_u32(n)?.min(MAX));
@@ -70,7 +113,7 @@ pub fn parse(s: &[u8]) -> Option<u32> {
 /// The name of `sig` without `SIG` when it has one of its own: `TERM`, `RTMIN`, `RTMAX`.
 /// (`Line::sig` spells the others as `RTMIN+n` or the bare number.)
 pub fn name(sig: u32) -> Option<&'static [u8]> {
-    words(NAMES).enumerate().find_map(|(i, n)| (number(i) == sig).then_some(n))
+    words(NAMES).enumerate().find_map(|(i, n)| (number(i) == Some(sig)).then_some(n))
 }
 
 /// A plain decimal number: digits only, no sign, no overflow.
@@ -123,7 +166,7 @@ mod tests {
             (g::SIGPWR, "PWR"),
             (g::SIGSYS, "SYS"),
         ];
-        assert_eq!(words(NAMES).count(), expect.len() + AFTER_31.len());
+        assert_eq!(words(NAMES).count(), expect.len() + 5);
         for (sig, n) in expect {
             assert_eq!(name(sig), Some(n.as_bytes()), "signal {sig}");
             assert_eq!(parse(n.as_bytes()), Some(sig));

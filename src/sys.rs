@@ -8,15 +8,55 @@ use core::marker::PhantomData;
 use core::ptr;
 
 use linux_raw_sys::general as g;
-pub use syscalls::Errno;
-use syscalls::{Sysno, syscall};
+use syscalls::Sysno;
+
+/// An error number as the target's kernel numbers it. Not `syscalls::Errno`, whose
+/// constants are the generic (x86) numbers: MIPS numbers many errors differently (ELOOP
+/// is 90 there, not 40), so the constants come from `linux_raw_sys::errno` of the target.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Errno(pub(crate) i32);
+
+impl Errno {
+    pub fn new(n: i32) -> Self {
+        Errno(n)
+    }
+
+    pub fn into_raw(self) -> i32 {
+        self.0
+    }
+}
+
+macro_rules! errnos {
+    ($($name:ident)*) => {
+        impl Errno {
+            $(pub const $name: Errno = Errno(linux_raw_sys::errno::$name as i32);)*
+        }
+    };
+}
+errnos!(E2BIG EACCES EAGAIN EDOM EINVAL EISDIR ELOOP ENAMETOOLONG ENODEV ENOENT ENOEXEC ENOMEM ENOSYS ENOTDIR
+    EPERM ESRCH ESTALE ETIMEDOUT ETXTBSY);
+
+/// `syscall!` with its error in the target's numbering (the raw number is the same).
+macro_rules! syscall {
+    ($($arg:tt)*) => {
+        syscalls::syscall!($($arg)*).map_err(|e| Errno(e.into_raw()))
+    };
+}
 
 pub type Result<T> = core::result::Result<T, Errno>;
 
-/// A signal set as the kernel sees it: bit `n - 1` stands for signal `n`.
+/// A signal set as the kernel sees it: bit `n - 1` stands for signal `n`. 64 signals, or
+/// 128 on MIPS, whose kernel set is two 64-bit words, low word first: the layout of a
+/// `u128` on little-endian mips64el.
+#[cfg(not(target_arch = "mips64"))]
 pub type SigSet = u64;
-/// `sizeof(kernel_sigset_t)`: 64 signals on every architecture pidone builds for.
-const SIGSET_SIZE: usize = 8;
+#[cfg(target_arch = "mips64")]
+pub type SigSet = u128;
+#[cfg(all(target_arch = "mips64", target_endian = "big"))]
+compile_error!("big-endian mips64 keeps the two words of a signal set in the other order than a u128");
+/// `sizeof(kernel_sigset_t)`, which the kernel checks on every call that takes a set.
+const SIGSET_SIZE: usize = core::mem::size_of::<SigSet>();
+const _: () = assert!(SIGSET_SIZE * 8 == g::_NSIG as usize);
 
 // 32-bit targets keep the old calls for a 32-bit `time_t`; the `_time64` ones take the
 // same `__kernel_timespec` as the 64-bit targets' plain calls.
@@ -223,10 +263,16 @@ pub fn exit(code: i32) -> ! {
 /// it held, would be left half-done there forever. (pidone never starts a thread.)
 pub unsafe fn fork() -> Result<i32> {
     // SAFETY: without CLONE_VM the child gets its own copy of the address space, like
-    // fork(2); every pointer argument is NULL, so the argument order (which differs
-    // between architectures) does not matter.
-    unsafe { syscall!(Sysno::clone, g::SIGCHLD, 0, 0, 0, 0) }.map(|pid| pid as i32)
+    // fork(2); every pointer argument is NULL (a NULL stack: the child keeps the caller's).
+    unsafe { syscall!(Sysno::clone, CLONE_ARGS.0, CLONE_ARGS.1, 0, 0, 0) }.map(|pid| pid as i32)
 }
+
+/// The flags and the new stack, in the order clone(2) takes them: s390 takes the stack
+/// first, every other architecture the flags.
+#[cfg(not(target_arch = "s390x"))]
+const CLONE_ARGS: (u32, usize) = (g::SIGCHLD, 0);
+#[cfg(target_arch = "s390x")]
+const CLONE_ARGS: (usize, u32) = (0, g::SIGCHLD);
 
 /// getdents64(2): fills `buf` with `linux_dirent64` records; 0 at the end.
 pub fn getdents64(fd: i32, buf: &mut [u8]) -> Result<usize> {
