@@ -30,6 +30,8 @@ fn main() {
         "-static",
         // Not static-pie: without a self-relocator the GOT would stay unrelocated.
         "-no-pie",
+        // The entry point by name: GNU ld's default on MIPS is `__start`.
+        "-Wl,--entry=_start",
         // Drop every section nothing references (most of `core`).
         "-Wl,--gc-sections",
         // A build id is 36 bytes that nothing here reads.
@@ -71,8 +73,12 @@ fn install_linker_wrapper() {
     }
     let out = std::env::var("OUT_DIR").unwrap_or_default();
     let driver = std::env::var("RUSTC_LINKER").unwrap_or_else(|_| "cc".into());
+    // GNU ld, or LLVM's lld where Debian's binutils have no GNU ld for the target
+    // (loongarch64, linked by clang).
+    let lld = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "loongarch64");
+    let (name, flavour) = if lld { ("ld.lld", "lld") } else { ("ld", "bfd") };
     let ld = std::process::Command::new(&driver)
-        .arg("-print-prog-name=ld")
+        .arg(format!("-print-prog-name={name}"))
         .output()
         .ok()
         .filter(|o| o.status.success())
@@ -101,16 +107,22 @@ fn install_linker_wrapper() {
         println!("cargo:warning=no linker wrapper ({e}): the section headers stay");
         return;
     }
-    // Also as ld.bfd, which -fuse-ld=bfd (below) asks gcc for.
-    let _ = std::fs::remove_file(wrap.join("ld.bfd"));
-    if let Err(e) = std::os::unix::fs::symlink("ld", wrap.join("ld.bfd")) {
-        println!("cargo:warning=no linker wrapper as ld.bfd ({e})");
+    // Also as ld.bfd or ld.lld, which -fuse-ld (below) asks the driver for.
+    let alias = wrap.join(format!("ld.{flavour}"));
+    let _ = std::fs::remove_file(&alias);
+    if let Err(e) = std::os::unix::fs::symlink("ld", &alias) {
+        println!("cargo:warning=no linker wrapper as ld.{flavour} ({e})");
     }
     println!("cargo:rustc-link-arg-bins=-B{}/", wrap.display());
     // GNU ld, also where .cargo/config.toml is not read (`cargo install --git` builds in a
     // checkout of its own): rustc's default on x86_64, lld, would give the binary a
     // second segment and keep the section headers, 888 bytes more (measured).
-    println!("cargo:rustc-link-arg-bins=-fuse-ld=bfd");
+    println!("cargo:rustc-link-arg-bins=-fuse-ld={flavour}");
+    if lld {
+        // lld puts read-only data in a segment of its own unless told otherwise: one
+        // segment, as GNU ld makes with -z noseparate-code.
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-rosegment");
+    }
 }
 
 /// `prog` as gcc would run it: as it is if it is a path, else the first in PATH.

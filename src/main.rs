@@ -4,6 +4,9 @@
 
 #![cfg_attr(not(test), no_std)]
 #![cfg_attr(not(test), no_main)]
+// `_start` on MIPS is inline assembly, not yet stable there (the build uses Debian's Rust
+// with RUSTC_BOOTSTRAP, as build-std needs anyway; the `syscalls` crate does the same).
+#![cfg_attr(target_arch = "mips64", feature(asm_experimental_arch))]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 // A test build of the binary (`cargo clippy --all-targets`) links std, whose panic handler
 // would clash with ours: there it is an empty crate. Its logic is tested through the library.
@@ -15,6 +18,10 @@
 #[cfg_attr(target_arch = "arm", path = "arch/arm.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "arch/riscv64.rs")]
 #[cfg_attr(target_arch = "x86", path = "arch/x86.rs")]
+#[cfg_attr(target_arch = "powerpc64", path = "arch/powerpc64.rs")]
+#[cfg_attr(target_arch = "s390x", path = "arch/s390x.rs")]
+#[cfg_attr(target_arch = "mips64", path = "arch/mips64.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "arch/loongarch64.rs")]
 mod arch;
 
 #[cfg(not(any(
@@ -22,7 +29,13 @@ mod arch;
     target_arch = "aarch64",
     target_arch = "arm",
     target_arch = "riscv64",
-    target_arch = "x86"
+    target_arch = "x86",
+    target_arch = "powerpc64",
+    target_arch = "s390x",
+    target_arch = "mips64",
+    target_arch = "loongarch64"
 )))]
-compile_error!("pidone has an entry point for x86_64, aarch64, arm, riscv64 and x86 only");
+compile_error!(
+    "pidone has an entry point for x86_64, x86, aarch64, arm, riscv64, powerpc64, s390x, mips64 and loongarch64 only"
+);
 mod start;
