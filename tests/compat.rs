@@ -44,7 +44,7 @@ fn tini_exit_code_remap_covers_0_to_255() {
 
 #[test]
 fn tini_parent_death_signal_is_forwarded() {
-    for spec in ["SIGUSR1", "USR1", "10"] {
+    for spec in ["SIGUSR1".to_string(), "USR1".into(), target_sig(libc::SIGUSR1).to_string()] {
         // A launcher starts pidone (not PID 1) and exits: pidone gets SIGUSR1 and passes it on.
         let launcher = format!(
             "import subprocess, sys\n\
@@ -135,7 +135,11 @@ fn rewrite_every_signal_pidone_knows() {
     // guest arrives as another number: the real-time part runs natively only.
     // The fault signals too: qemu-user handles the host's SIGSEGV and SIGBUS itself, and
     // sent with kill in quick succession they can kill the emulator (see hardening.rs).
+    // (MIPS has no SIGSTKFLT.)
     let mut skip = vec![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD, 32, 33];
+    if target_sig(libc::SIGSTKFLT) < 0 {
+        skip.push(libc::SIGSTKFLT);
+    }
     let top = if foreign() {
         eprintln!("native only: rewriting to and from real-time and fault signals (qemu renumbers or handles them)");
         skip.extend(FAULTS);
@@ -164,10 +168,10 @@ fn rewrite_every_signal_pidone_knows() {
         let from = match i % 3 {
             0 => name(s),
             1 => format!("SIG{}", name(s).to_lowercase()),
-            _ => s.to_string(),
+            _ => target_sig(s).to_string(),
         };
         args.push("-r".into());
-        args.push(format!("{from}:{}", if i % 2 == 0 { name(to) } else { to.to_string() }));
+        args.push(format!("{from}:{}", if i % 2 == 0 { name(to) } else { target_sig(to).to_string() }));
     }
     args.extend(py("sigecho.py", &[&sigs.len().to_string()]));
     let s = Session::start(pid1_command(&args));

