@@ -7,17 +7,19 @@ use crate::signals;
 use crate::sys::{self, CPath, Errno};
 use crate::table::{count, split};
 
-/// The C library's texts for the errors pidone can meet, NUL-separated, each for the
-/// error at the same position in `ERRNO_CODES`. Others print as `error N`.
+/// The C library's texts for the errors pidone can meet, NUL-separated, in the order of
+/// `ERRNO_TABLE`'s numbers. Others print as `error N`.
 const ERRNO_TEXTS: &[u8] = b"Operation not permitted\0No such file or directory\0No such process\0\
 Argument list too long\0Exec format error\0Resource temporarily unavailable\0Cannot allocate memory\0\
 Permission denied\0Not a directory\0Is a directory\0Invalid argument\0Text file busy\0File name too long\0\
 Too many levels of symbolic links";
 
-/// The number of each error in `ERRNO_TEXTS` on the target (MIPS numbers ELOOP and
-/// ENAMETOOLONG differently); each fits in a byte on every architecture.
-const ERRNO_CODES: [u8; count(ERRNO_TEXTS, 0)] = {
-    let e = [
+/// Each text of `ERRNO_TEXTS` after its error's number on the target (MIPS numbers ELOOP
+/// and ENAMETOOLONG differently), as one byte: `<number><text>`, NUL-separated, built at
+/// compile time. (Looking the number up in an array of its own and then counting texts
+/// cost 72 bytes more on arm64.)
+const ERRNO_TABLE: [u8; ERRNO_TEXTS.len() + count(ERRNO_TEXTS, 0)] = {
+    let numbers = [
         Errno::EPERM,
         Errno::ENOENT,
         Errno::ESRCH,
@@ -33,20 +35,34 @@ const ERRNO_CODES: [u8; count(ERRNO_TEXTS, 0)] = {
         Errno::ENAMETOOLONG,
         Errno::ELOOP,
     ];
-    let mut out = [0; count(ERRNO_TEXTS, 0)];
-    let mut i = 0;
-    while i < e.len() {
-        assert!(e[i].0 > 0 && e[i].0 < 256);
-        out[i] = e[i].0 as u8;
-        i += 1;
+    assert!(numbers.len() == count(ERRNO_TEXTS, 0));
+    let mut out = [0; ERRNO_TEXTS.len() + count(ERRNO_TEXTS, 0)];
+    let (mut i, mut o, mut k) = (0, 0, 0);
+    while k < numbers.len() {
+        let n = numbers[k].0;
+        assert!(n > 0 && n < 256);
+        out[o] = n as u8;
+        o += 1;
+        k += 1;
+        while i < ERRNO_TEXTS.len() && ERRNO_TEXTS[i] != 0 {
+            out[o] = ERRNO_TEXTS[i];
+            (i, o) = (i + 1, o + 1);
+        }
+        // The NUL between two texts (the last one ends the table).
+        if i < ERRNO_TEXTS.len() {
+            (i, o) = (i + 1, o + 1);
+        }
     }
     out
 };
 
 /// The text for `e`, or `None` when pidone does not carry it.
 pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
-    let i = ERRNO_CODES.iter().position(|&c| c as i32 == e.into_raw())?;
-    split(ERRNO_TEXTS, 0).nth(i)
+    let code = e.into_raw();
+    split(&ERRNO_TABLE, 0).find_map(|t| match t {
+        [n, text @ ..] if *n as i32 == code => Some(text),
+        _ => None,
+    })
 }
 
 /// Bytes built in a fixed buffer of PATH_MAX bytes: a line for stderr (`Line`) or a path
