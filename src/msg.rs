@@ -48,10 +48,8 @@ const ERRNO_TABLE: [u8; ERRNO_TEXTS.len() + count(ERRNO_TEXTS, 0)] = {
             out[o] = ERRNO_TEXTS[i];
             (i, o) = (i + 1, o + 1);
         }
-        // The NUL between two texts (the last one ends the table).
-        if i < ERRNO_TEXTS.len() {
-            (i, o) = (i + 1, o + 1);
-        }
+        // The NUL between two texts (past the end after the last one, which ends the table).
+        (i, o) = (i + 1, o + 1);
     }
     out
 };

@@ -58,7 +58,10 @@ use odd_one;
 /// The highest signal number: `_NSIG`, 64 everywhere but MIPS. MIPS has 128, but signal
 /// 128 cannot be told apart in a wait status (its number would set the core-dump bit),
 /// so the C library's SIGRTMAX there, and pidone's, is 127.
-pub const MAX: u32 = if cfg!(target_arch = "mips64") { g::_NSIG - 1 } else { g::_NSIG };
+#[cfg(not(target_arch = "mips64"))]
+pub const MAX: u32 = g::_NSIG;
+#[cfg(target_arch = "mips64")]
+pub const MAX: u32 = 127;
 /// `SIGRTMIN` as programs see it. The kernel's first real-time signal is 32, but glibc and
 /// musl keep 32 and 33 for themselves, so `kill -l`, tini and dumb-init call 34 RTMIN.
 pub const RTMIN: u32 = g::SIGRTMIN + 2;
