@@ -582,8 +582,8 @@ pub fn budget(elf: &[u8]) -> u64 {
     let arm_soft_float = elf_u32(elf, if elf[4] == 2 { 48 } else { 36 }) & 0x400 == 0;
     match elf_u16(elf, 18) {
         40 if arm_soft_float => 18 * 1024,
-        22 => 17 * 1024,
-        258 => 18 * 1024,
+        22 => 16 * 1024,
+        258 => 17 * 1024,
         21 => 20 * 1024,
         8 => 21 * 1024,
         _ => BUDGET,
