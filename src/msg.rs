@@ -5,7 +5,7 @@
 
 use crate::signals;
 use crate::sys::{self, CPath, Errno};
-use crate::table::{count, split};
+use crate::table::{bytes, count, split};
 
 /// The C library's texts for the errors pidone can meet, NUL-separated, in the order of
 /// `ERRNO_TABLE`'s numbers. Others print as `error N`.
@@ -19,29 +19,28 @@ Too many levels of symbolic links";
 /// compile time. (Looking the number up in an array of its own and then counting texts
 /// cost 72 bytes more on arm64.)
 const ERRNO_TABLE: [u8; ERRNO_TEXTS.len() + count(ERRNO_TEXTS, 0)] = {
-    let numbers = [
-        Errno::EPERM,
-        Errno::ENOENT,
-        Errno::ESRCH,
-        Errno::E2BIG,
-        Errno::ENOEXEC,
-        Errno::EAGAIN,
-        Errno::ENOMEM,
-        Errno::EACCES,
-        Errno::ENOTDIR,
-        Errno::EISDIR,
-        Errno::EINVAL,
-        Errno::ETXTBSY,
-        Errno::ENAMETOOLONG,
-        Errno::ELOOP,
-    ];
+    use linux_raw_sys::errno::*;
+    let numbers = bytes([
+        EPERM,
+        ENOENT,
+        ESRCH,
+        E2BIG,
+        ENOEXEC,
+        EAGAIN,
+        ENOMEM,
+        EACCES,
+        ENOTDIR,
+        EISDIR,
+        EINVAL,
+        ETXTBSY,
+        ENAMETOOLONG,
+        ELOOP,
+    ]);
     assert!(numbers.len() == count(ERRNO_TEXTS, 0));
     let mut out = [0; ERRNO_TEXTS.len() + count(ERRNO_TEXTS, 0)];
     let (mut i, mut o, mut k) = (0, 0, 0);
     while k < numbers.len() {
-        let n = numbers[k].0;
-        assert!(n > 0 && n < 256);
-        out[o] = n as u8;
+        out[o] = numbers[k];
         o += 1;
         k += 1;
         while i < ERRNO_TEXTS.len() && ERRNO_TEXTS[i] != 0 {

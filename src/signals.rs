@@ -3,7 +3,7 @@
 use linux_raw_sys::general as g;
 
 use crate::sys::SigSet;
-use crate::table::{count, word_index, words};
+use crate::table::{bytes, count, word_index, words};
 
 /// The names pidone knows, without the `SIG` prefix: the standard signals, then the
 /// aliases the C library and `kill -l` accept, then the two real-time names. Each is
@@ -21,18 +21,11 @@ const NAMES: &[u8] = concat!(
 /// here may assume the x86 numbers.
 const NUMBERS: [u8; count(NAMES, b' ')] = {
     use g::*;
-    let n = [
+    bytes([
         SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE,
         SIGALRM, SIGTERM, ODD_ONE, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ,
         SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR, SIGSYS, SIGABRT, SIGIO, SIGCHLD, RTMIN, MAX,
-    ];
-    let mut out = [0; count(NAMES, b' ')];
-    let mut i = 0;
-    while i < n.len() {
-        out[i] = n[i] as u8;
-        i += 1;
-    }
-    out
+    ])
 };
 
 // The one standard signal that only some architectures have: SIGSTKFLT, or MIPS's SIGEMT

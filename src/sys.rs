@@ -14,7 +14,7 @@ use syscalls::Sysno;
 /// constants are the generic (x86) numbers: MIPS numbers many errors differently (ELOOP
 /// is 90 there, not 40), so the constants come from `linux_raw_sys::errno` of the target.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Errno(pub(crate) i32);
+pub struct Errno(i32);
 
 impl Errno {
     pub fn new(n: i32) -> Self {

@@ -37,3 +37,17 @@ pub const fn count(table: &[u8], sep: u8) -> usize {
     }
     n
 }
+
+/// Kernel constants as bytes, at compile time: for the tables that number the entries of a
+/// byte string by the target's signal or error numbers (each below 256 on every
+/// architecture; the build fails if one is not).
+pub const fn bytes<const N: usize>(v: [u32; N]) -> [u8; N] {
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < N {
+        assert!(v[i] < 256);
+        out[i] = v[i] as u8;
+        i += 1;
+    }
+    out
+}
