@@ -37,11 +37,17 @@ pub fn elf_machine() -> u16 {
     elf_u16(&std::fs::read(bin()).unwrap(), 18)
 }
 
-/// The 16-bit field at `off` of an ELF file, in the file's own byte order (s390x is
-/// big-endian).
+/// The unsigned field of `len` bytes at `off` of an ELF file, in the file's own byte
+/// order (s390x is big-endian).
+pub fn elf_field(elf: &[u8], off: usize, len: usize) -> u64 {
+    let bytes = &elf[off..off + len];
+    let value = |v: u64, &b: &u8| v << 8 | b as u64;
+    if elf[5] == 1 { bytes.iter().rev().fold(0, value) } else { bytes.iter().fold(0, value) }
+}
+
+/// The 16-bit field at `off` of an ELF file.
 pub fn elf_u16(elf: &[u8], off: usize) -> u16 {
-    let b = [elf[off], elf[off + 1]];
-    if elf[5] == 1 { u16::from_le_bytes(b) } else { u16::from_be_bytes(b) }
+    elf_field(elf, off, 2) as u16
 }
 
 /// The number the binary under test gives the signal the host (x86) numbers `sig`: the
@@ -579,7 +585,7 @@ pub const BUDGET: u64 = 15 * 1024;
 /// ones. Each is what holds now, rounded up to a KiB, so none can grow unnoticed.
 pub fn budget(elf: &[u8]) -> u64 {
     // e_flags: EF_ARM_ABI_FLOAT_HARD marks armv7 (Thumb-2), 15 KiB.
-    let arm_soft_float = elf_u32(elf, if elf[4] == 2 { 48 } else { 36 }) & 0x400 == 0;
+    let arm_soft_float = elf_field(elf, if elf[4] == 2 { 48 } else { 36 }, 4) & 0x400 == 0;
     match elf_u16(elf, 18) {
         40 if arm_soft_float => 18 * 1024,
         22 => 16 * 1024,
@@ -588,12 +594,6 @@ pub fn budget(elf: &[u8]) -> u64 {
         8 => 21 * 1024,
         _ => BUDGET,
     }
-}
-
-/// The 32-bit field at `off` of an ELF file, in the file's own byte order.
-pub fn elf_u32(elf: &[u8], off: usize) -> u32 {
-    let b = [elf[off], elf[off + 1], elf[off + 2], elf[off + 3]];
-    if elf[5] == 1 { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
 }
 
 /// Program header types (p_type).
@@ -605,19 +605,12 @@ pub const PT_INTERP: u32 = 3;
 pub fn program_headers(elf: &[u8]) -> Vec<(u32, u32)> {
     assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
     let is64 = elf[4] == 2;
-    let le = elf[5] == 1;
     let u16_at = |o: usize| elf_u16(elf, o);
-    let u32_at = |o: usize| {
-        let b = [elf[o], elf[o + 1], elf[o + 2], elf[o + 3]];
-        if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
-    };
-    let u64_at = |o: usize| match (is64, le) {
-        (false, _) => u32_at(o) as u64,
-        (true, true) => (u32_at(o) as u64) | ((u32_at(o + 4) as u64) << 32),
-        (true, false) => ((u32_at(o) as u64) << 32) | (u32_at(o + 4) as u64),
-    };
+    let u32_at = |o: usize| elf_field(elf, o, 4) as u32;
+    // An address or offset: 8 bytes in ELF64, 4 in ELF32.
+    let addr_at = |o: usize| elf_field(elf, o, if is64 { 8 } else { 4 });
     let (phoff, phentsize, phnum) = if is64 {
-        (u64_at(0x20) as usize, u16_at(0x36) as usize, u16_at(0x38) as usize)
+        (addr_at(0x20) as usize, u16_at(0x36) as usize, u16_at(0x38) as usize)
     } else {
         (u32_at(0x1c) as usize, u16_at(0x2a) as usize, u16_at(0x2c) as usize)
     };
