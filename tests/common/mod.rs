@@ -347,10 +347,11 @@ impl Session {
             }
             if Instant::now() > deadline {
                 let pid = self.pidone_pid();
+                let tree = tree_report(pid);
                 kill(pid, libc::SIGKILL);
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("timed out after {secs} s; stderr: {}", self.stderr());
+                panic!("timed out after {secs} s; processes:\n{tree}stderr: {}", self.stderr());
             }
             thread::sleep(Duration::from_millis(5));
         };
@@ -364,6 +365,29 @@ impl Session {
         let stdout = self.stdout_rest.lock().unwrap().clone();
         Outcome { status, stdout, stderr: self.stderr() }
     }
+}
+
+/// What each process of the tree under `root` is doing and what its signals are, one
+/// line each: what a test that timed out needs to tell a lost signal from a slow process.
+fn tree_report(root: i32) -> String {
+    let mut out = String::new();
+    let mut todo = vec![root];
+    while let Some(pid) = todo.pop() {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let fields: Vec<&str> = status
+            .lines()
+            .filter(|l| {
+                ["Name", "State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"].iter().any(|f| l.starts_with(f))
+            })
+            .collect();
+        let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+        out += &format!("  {pid}: {} wchan {wchan}\n", fields.join(" ").replace('\t', " "));
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+            let kids = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            todo.extend(kids.split_whitespace().filter_map(|k| k.parse::<i32>().ok()));
+        }
+    }
+    out
 }
 
 /// Starts pidone in pause mode as PID 1 and returns the session once it sleeps.
