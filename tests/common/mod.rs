@@ -611,7 +611,7 @@ pub fn budget(elf: &[u8]) -> u64 {
     // e_flags: EF_ARM_ABI_FLOAT_HARD marks armv7 (Thumb-2), 15 KiB.
     let arm_soft_float = elf_field(elf, if elf[4] == 2 { 48 } else { 36 }, 4) & 0x400 == 0;
     match elf_u16(elf, 18) {
-        40 if arm_soft_float => 18 * 1024,
+        40 if arm_soft_float => 17 * 1024,
         22 => 16 * 1024,
         258 => 17 * 1024,
         21 => 20 * 1024,
