@@ -19,7 +19,7 @@
 
 use crate::msg::Line;
 use crate::signals::{self, parse_u32};
-use crate::sys::{self, CStrList};
+use crate::sys::CStrList;
 use crate::table::{count, has, split, word_index};
 
 /// Default grace period between SIGTERM and SIGKILL at shutdown.
@@ -206,8 +206,9 @@ pub fn usage_error(e: ArgError) -> i32 {
     if e.kind == ArgKind::Invalid {
         line.push(b": '").push(e.value).push(b"'");
     }
+    // The synopsis and the hint after the line, in the same write.
+    line.push(concat!("\n", synopsis!(), "Try 'pidone --help' for more information.").as_bytes());
     line.send();
-    sys::write(2, concat!(synopsis!(), "Try 'pidone --help' for more information.\n").as_bytes());
     crate::reap::EXIT_USAGE
 }
 
@@ -589,10 +590,11 @@ mod tests {
     #[test]
     fn rewrite_accepts_every_signal_name_and_number() {
         for sig in 1..=64u32 {
+            let mut digits = [0; 20];
             let mut l = crate::msg::Line::new();
-            l.sig(sig);
+            l.sig(sig, &mut digits);
             // The name as pidone prints it, without the `pidone: ` prefix.
-            let name = l.as_bytes()[8..].to_vec();
+            let name: std::vec::Vec<u8> = l.pieces()[1..].iter().flat_map(|p| p.bytes().iter().copied()).collect();
             for spec in [[&name[..], b":USR2"].concat(), std::format!("{sig}:0").into_bytes()] {
                 let (o, _) = opts(&[b"p", b"-r", &spec, b"x"], &[]);
                 let want = if spec.ends_with(b":0") { 0 } else { 12 };

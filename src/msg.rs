@@ -3,8 +3,10 @@
 //! No `core::fmt`: numbers are formatted by hand and text tables are single byte strings,
 //! so neither formatting machinery nor tables of pointers end up in the binary.
 
+use linux_raw_sys::general::{AT_FDCWD, O_NOCTTY, O_NONBLOCK, O_WRONLY};
+
 use crate::signals;
-use crate::sys::{self, CPath, Errno};
+use crate::sys::{self, CPath, Errno, IoSlice};
 use crate::table::{bytes, count, split};
 
 /// The C library's texts for the errors pidone can meet, NUL-separated, in the order of
@@ -62,40 +64,118 @@ pub fn errno_text(e: Errno) -> Option<&'static [u8]> {
     })
 }
 
-/// Bytes built in a fixed buffer of PATH_MAX bytes: a line for stderr (`Line`) or a path
-/// (`PathBuf`). Pieces are appended with `push`, `num`, `sig` and `errno`. When the buffer
-/// is full, a line is written out in parts rather than cut, while a path is spoilt: a
-/// push that does not fit makes `cpath` refuse it. One type serves both, so the binary
-/// carries one copy of the code.
-pub struct Buf {
-    buf: [u8; PATH_MAX],
+/// The longest path the kernel takes, its NUL included.
+pub const PATH_MAX: usize = linux_raw_sys::general::PATH_MAX as usize;
+
+/// How many pieces a line holds, its trailing newline included: `say`'s longest format
+/// has 13 (the prefix, four texts, three arguments of up to two pieces each, the
+/// newline); the pieces past that are left out, never written past the array.
+const PIECES: usize = 16;
+
+/// One line for stderr, `pidone: ` and the pieces pushed, written with one writev(2)
+/// (see `send`). The line holds only references to its pieces, never a copy of them: a
+/// buffer for the longest line (a command name can be a whole path) would have to be
+/// PATH_MAX bytes on the stack, and with a 16 KiB stack limit that crashed pidone.
+/// Numbers are written into small buffers the caller lends.
+pub struct Line<'a> {
+    pieces: [IoSlice<'a>; PIECES],
     len: usize,
-    /// Where a full buffer goes to make room: stderr for a line, -1 for a path.
-    fd: i32,
 }
 
-pub type Line = Buf;
-pub type PathBuf = Buf;
-
-const PATH_MAX: usize = linux_raw_sys::general::PATH_MAX as usize;
-
-impl Default for Buf {
-    fn default() -> Self {
-        Self::path()
-    }
-}
-
-impl Buf {
-    /// A line for stderr, starting with `pidone: `.
+impl<'a> Line<'a> {
+    /// A line starting with `pidone: `.
+    #[allow(clippy::new_without_default)] // a line always starts with its prefix
     pub fn new() -> Self {
-        let mut line = Buf { buf: [0; PATH_MAX], len: 0, fd: 2 };
-        line.push(b"pidone: ");
-        line
+        Line { pieces: [IoSlice::new(b"pidone: "); PIECES], len: 1 }
     }
 
-    /// An empty path.
-    pub fn path() -> Self {
-        Buf { buf: [0; PATH_MAX], len: 0, fd: -1 }
+    /// Appends `s`, unless the line is full (one place stays for the newline).
+    #[inline(never)]
+    pub fn push(&mut self, s: &'a [u8]) -> &mut Self {
+        if self.len < PIECES - 1
+            && let Some(slot) = self.pieces.get_mut(self.len)
+        {
+            *slot = IoSlice::new(s);
+            self.len += 1;
+        }
+        self
+    }
+
+    /// `v` in decimal, written into `digits`.
+    pub fn num(&mut self, v: u64, digits: &'a mut [u8; 20]) -> &mut Self {
+        self.push(decimal(v, digits))
+    }
+
+    /// A signal's name: `SIGTERM`, `SIGRTMIN+3`, `SIG32` (`digits` holds the number).
+    pub fn sig(&mut self, sig: u32, digits: &'a mut [u8; 20]) -> &mut Self {
+        self.push(b"SIG");
+        match signals::name(sig) {
+            Some(name) => self.push(name),
+            None if sig > signals::RTMIN && sig < signals::MAX => {
+                self.push(b"RTMIN+").num((sig - signals::RTMIN) as u64, digits)
+            }
+            None => self.num(sig as u64, digits),
+        }
+    }
+
+    /// The C library's text for `e`, or `error N` (`digits` holds the number).
+    pub fn errno(&mut self, e: Errno, digits: &'a mut [u8; 20]) -> &mut Self {
+        match errno_text(e) {
+            Some(text) => self.push(text),
+            None => self.push(b"error ").num(e.into_raw().unsigned_abs() as u64, digits),
+        }
+    }
+
+    /// The pieces so far.
+    pub fn pieces(&self) -> &[IoSlice<'a>] {
+        self.pieces.get(..self.len).unwrap_or_default()
+    }
+
+    /// Ends the line and writes it to stderr without ever waiting (see `write_stderr`).
+    pub fn send(&mut self) {
+        if let Some(slot) = self.pieces.get_mut(self.len) {
+            *slot = IoSlice::new(b"\n");
+            self.len += 1;
+        }
+        write_stderr(self.pieces());
+    }
+}
+
+/// Writes `pieces` to stderr in one call that cannot block pidone. stderr is shared with
+/// the command (and a log reader may stall: a full pipe), so pidone neither waits for
+/// room nor changes the file description's mode (O_NONBLOCK on it would change the
+/// command's stderr too). A line stderr cannot take at once is dropped:
+/// - a regular file never waits for a reader: written as it is;
+/// - a pipe or socket: pwritev2 with RWF_NOWAIT, which gives up with EAGAIN;
+/// - where the kernel cannot do that (a named FIFO, a terminal, kernels before 4.14):
+///   through a new file description of the same file, opened with O_NONBLOCK through
+///   /proc/self/fd/2; without /proc, the line is dropped.
+///
+/// A line of up to PIPE_BUF bytes reaches a pipe whole or not at all (POSIX), so lines
+/// never interleave with the command's output.
+pub fn write_stderr(pieces: &[IoSlice]) {
+    if sys::is_regular(2) {
+        return sys::writev(2, pieces);
+    }
+    if let Err(Errno::EOPNOTSUPP | Errno::EINVAL | Errno::ENOSYS) = sys::write_nowait(2, pieces)
+        && let Ok(fd) = sys::openat(AT_FDCWD, CPath::of(c"/proc/self/fd/2"), O_WRONLY | O_NONBLOCK | O_NOCTTY)
+    {
+        sys::writev(fd, pieces);
+        sys::close(fd);
+    }
+}
+
+/// Bytes built in a buffer the caller lends: a path for the kernel. A push that does not
+/// fit spoils it: `cpath` then refuses it.
+pub struct PathBuf<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> PathBuf<'b> {
+    /// An empty path in `buf`, which holds the path and its NUL.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        PathBuf { buf, len: 0 }
     }
 
     pub fn clear(&mut self) -> &mut Self {
@@ -103,17 +183,12 @@ impl Buf {
         self
     }
 
-    #[inline(never)]
     pub fn push(&mut self, s: &[u8]) -> &mut Self {
         for &c in s {
-            if self.len == PATH_MAX {
-                if self.fd < 0 {
-                    break;
-                }
-                self.flush();
+            // Past the end, `len` still grows, so that `cpath` sees the overflow.
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = c;
             }
-            let Some(slot) = self.buf.get_mut(self.len) else { break };
-            *slot = c;
             self.len += 1;
         }
         self
@@ -124,38 +199,8 @@ impl Buf {
         self.push(decimal(v, &mut [0; 20]))
     }
 
-    /// A signal's name: `SIGTERM`, `SIGRTMIN+3`, `SIG32`.
-    pub fn sig(&mut self, sig: u32) -> &mut Self {
-        self.push(b"SIG");
-        match signals::name(sig) {
-            Some(name) => self.push(name),
-            None if sig > signals::RTMIN && sig < signals::MAX => {
-                self.push(b"RTMIN+").num((sig - signals::RTMIN) as u64)
-            }
-            None => self.num(sig as u64),
-        }
-    }
-
-    pub fn errno(&mut self, e: Errno) -> &mut Self {
-        match errno_text(e) {
-            Some(text) => self.push(text),
-            None => self.push(b"error ").num(e.into_raw().unsigned_abs() as u64),
-        }
-    }
-
     pub fn as_bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or_default()
-    }
-
-    /// Ends the line and writes it. Errors are ignored: a closed stderr must not stop PID 1.
-    pub fn send(&mut self) {
-        self.push(b"\n");
-        self.flush();
-    }
-
-    fn flush(&mut self) {
-        sys::write(self.fd, self.as_bytes());
-        self.len = 0;
     }
 
     /// The path with its NUL, or `None` when it did not fit.
@@ -234,23 +279,31 @@ pub fn div10_by_halves(v: u64) -> (u64, u8) {
 /// formatter keeps each message down to a string and a call. Called through `say!`.
 #[inline(never)]
 pub fn say(fmt: &[u8], a: i64, b: i64, c: i64) {
+    // The numbers' digits, one buffer per argument.
+    let mut digits = [[0; 20]; 3];
+    let mut args = [a, b, c].into_iter().zip(&mut digits);
     let mut line = Line::new();
-    let mut args = [a, b, c].into_iter();
-    let mut arg = || args.next().unwrap_or(0);
-    for &ch in fmt {
+    // The text since the last placeholder goes out as one piece.
+    let mut text = 0;
+    for (i, &ch) in fmt.iter().enumerate() {
+        if !matches!(ch, 1..=3) {
+            continue;
+        }
+        line.push(fmt.get(text..i).unwrap_or_default());
+        text = i + 1;
+        let Some((n, digits)) = args.next() else { break };
         match ch {
             1 => {
-                let n = arg();
                 if n < 0 {
                     line.push(b"-");
                 }
-                line.num(n.unsigned_abs())
+                line.num(n.unsigned_abs(), digits)
             }
-            2 => line.sig(arg() as u32),
-            3 => line.errno(Errno::new(arg() as i32)),
-            _ => line.push(&[ch]),
+            2 => line.sig(n as u32, digits),
+            _ => line.errno(Errno::new(n as i32), digits),
         };
     }
+    line.push(fmt.get(text..).unwrap_or_default());
     line.send();
 }
 
@@ -287,18 +340,40 @@ mod tests {
         assert_eq!(errno_text(Errno::new(4095)), None);
     }
 
+    /// The bytes a line would write, its pieces joined.
+    fn text(line: &Line) -> std::string::String {
+        let bytes: std::vec::Vec<u8> = line.pieces().iter().flat_map(|p| p.bytes().iter().copied()).collect();
+        std::string::String::from_utf8(bytes).unwrap()
+    }
+
     #[test]
     fn lines_format_numbers_signals_and_errors() {
+        let mut d = [[0; 20]; 9];
+        let [d0, d1, d2, d3, d4, d5, d6, d7, d8] = &mut d;
         let mut l = Line::new();
-        l.push(b"x ").num(0).push(b" ").num(u64::MAX).push(b" ").sig(15).push(b" ").sig(34);
-        l.push(b" ").sig(40).push(b" ").sig(64).push(b" ").sig(32).push(b" ").errno(Errno::ENOENT);
-        l.push(b" ").errno(Errno::EDOM);
-        assert_eq!(
-            std::str::from_utf8(l.as_bytes()).unwrap(),
-            "pidone: x 0 18446744073709551615 SIGTERM SIGRTMIN SIGRTMIN+6 SIGRTMAX SIG32 \
-             No such file or directory error 33"
-        );
-        assert_eq!(Buf::path().num(1234567890).as_bytes(), b"1234567890");
+        l.push(b"x ").num(0, d0).push(b" ").num(u64::MAX, d1).push(b" ").sig(15, d2).push(b" ").sig(34, d3);
+        assert_eq!(text(&l), "pidone: x 0 18446744073709551615 SIGTERM SIGRTMIN");
+        let mut l = Line::new();
+        l.sig(40, d4).push(b" ").sig(64, d5).push(b" ").sig(32, d6);
+        assert_eq!(text(&l), "pidone: SIGRTMIN+6 SIGRTMAX SIG32");
+        let mut l = Line::new();
+        l.errno(Errno::ENOENT, d7).push(b" ").errno(Errno::EDOM, d8);
+        assert_eq!(text(&l), "pidone: No such file or directory error 33");
+        let mut digits = [0; 20];
+        assert_eq!(PathBuf::new(&mut [0; 16]).num(1234567890).as_bytes(), b"1234567890");
+        assert_eq!(decimal(1234567890, &mut digits), b"1234567890");
+    }
+
+    #[test]
+    fn a_full_line_keeps_its_newline() {
+        let mut l = Line::new();
+        for _ in 0..40 {
+            l.push(b"x");
+        }
+        assert_eq!(l.pieces().len(), PIECES - 1);
+        l.send();
+        assert_eq!(l.pieces().len(), PIECES);
+        assert_eq!(l.pieces()[PIECES - 1].bytes(), b"\n");
     }
 
     #[test]
@@ -319,7 +394,8 @@ mod tests {
 
     #[test]
     fn paths_refuse_to_overflow() {
-        let mut p = PathBuf::path();
+        let mut buf = [0; PATH_MAX];
+        let mut p = PathBuf::new(&mut buf);
         assert_eq!(p.push(b"/proc/").num(1).cpath().map(|c| c.bytes()), Some(&b"/proc/1"[..]));
         let long = [b'x'; PATH_MAX];
         // PATH_MAX bytes leave no room for the NUL.
@@ -327,5 +403,9 @@ mod tests {
         assert!(p.clear().push(&long).cpath().is_none());
         assert!(p.clear().push(&long[2..]).push(b"/ab").push(b"").cpath().is_none());
         assert_eq!(p.clear().cpath().map(|c| c.bytes()), Some(&b""[..]));
+        let mut small = [0; 8];
+        let mut p = PathBuf::new(&mut small);
+        assert_eq!(p.push(b"1234567").cpath().map(|c| c.bytes()), Some(&b"1234567"[..]));
+        assert!(p.push(b"8").cpath().is_none());
     }
 }

@@ -4,7 +4,7 @@
 use linux_raw_sys::general as g;
 
 use crate::args;
-use crate::msg::{self, Line, PathBuf};
+use crate::msg::{self, Line, PATH_MAX, PathBuf};
 use crate::reap;
 use crate::signals;
 use crate::sys::{self, CPath, CStrList, Errno, SigAction, SigSet, Swap};
@@ -33,7 +33,7 @@ const LISTEN_PID: &[u8] = b"LISTEN_PID=";
 pub fn spawn_child(argv: CStrList, cmd: usize, env: CStrList, inherited: &Inherited) -> Result<i32, Errno> {
     let parent = sys::getpid();
     // SAFETY: pidone has one thread: it never starts another.
-    let pid = unsafe { sys::fork() }?;
+    let pid = unsafe { sys::fork(g::SIGCHLD) }?;
     if pid == 0 {
         sys::exit(exec_child(argv, cmd, env, inherited, parent));
     }
@@ -41,6 +41,33 @@ pub fn spawn_child(argv: CStrList, cmd: usize, env: CStrList, inherited: &Inheri
     // whichever process runs first. Fails harmlessly (EACCES) once the child has exec'd.
     let _ = sys::setpgid(pid, pid);
     Ok(pid)
+}
+
+/// Keeps the number of process group `pgid` from being given to anybody else, once its
+/// leader (the command) has ended and been reaped: a child of pidone joins the group and
+/// exits at once, and its zombie, a member of the group, keeps the number in use until
+/// pidone reaps it (`sys::reap`). A zombie takes no signal, so signalling the group can do
+/// it no harm. Returns its pid, or `None` when it could not join (the command made a
+/// session of its own, which a process of pidone's session cannot enter) or be made.
+///
+/// Why not keep the command's own zombie: pidone must go on reaping orphans with
+/// wait4(-1), which would reap it too. A child that reports its end with no signal (exit
+/// signal 0, not SIGCHLD) is one wait4 without __WALL never reaps, but exec makes every
+/// process report with SIGCHLD again; this child never execs. (qemu-user refuses exit
+/// signals other than SIGCHLD: no stand-in there, and the group is not signalled once
+/// the command has been reaped.)
+pub fn pin_group(pgid: i32) -> Option<i32> {
+    // SAFETY: pidone has one thread: it never starts another.
+    let pid = unsafe { sys::fork(0) }.ok()?;
+    if pid == 0 {
+        sys::exit(sys::setpgid(0, pgid).is_err() as i32);
+    }
+    // Its end, without reaping it: it exits at once, after its setpgid.
+    if sys::wait_end(pid, 0) == Ok(Some((g::CLD_EXITED as i32, 0))) {
+        return Some(pid);
+    }
+    sys::reap(pid);
+    None
 }
 
 /// The child's side: returns only the exit code of a failed exec.
@@ -94,11 +121,11 @@ fn exec_child(argv: CStrList, cmd: usize, env: CStrList, inherited: &Inherited, 
     }
     // Block signals again so a broken stderr (SIGPIPE) cannot turn 127 into 141.
     let _ = sys::set_sigmask(!0);
-    Line::new().push(b"exec ").push(name.bytes()).push(b": ").errno(err).send();
+    Line::new().push(b"exec ").push(name.bytes()).push(b": ").errno(err, &mut [0; 20]).send();
     reap::exec_failure_code(err)
 }
 
-/// `LISTEN_PID=<pid>` with its NUL, in `buf`: a few bytes, where a 4 KiB `PathBuf` would
+/// `LISTEN_PID=<pid>` with its NUL, in `buf`: a few bytes, where a PATH_MAX buffer would
 /// double the child's stack frame (a command started with a 16 KiB stack must still run).
 fn listen_pid_entry(pid: i32, buf: &mut [u8; 32]) -> Option<CPath<'_>> {
     let mut digits = [0; 20];
@@ -128,7 +155,16 @@ pub fn search_path(name: CPath, path: &[u8], mut exec: impl FnMut(CPath) -> Errn
     if bytes.len() > g::NAME_MAX as usize {
         return Errno::ENAMETOOLONG;
     }
-    let mut buf = PathBuf::path();
+    search_dirs(bytes, path, exec)
+}
+
+/// The PATH search proper: `dir/name` for each entry, built in a PATH_MAX buffer. Not
+/// inlined, so that the buffer takes stack only while PATH is searched, not for a name
+/// with a slash: the child then needs 4 KiB less (bench/stack.py).
+#[inline(never)]
+fn search_dirs(bytes: &[u8], path: &[u8], mut exec: impl FnMut(CPath) -> Errno) -> Errno {
+    let mut space = [0; PATH_MAX];
+    let mut buf = PathBuf::new(&mut space);
     let mut denied = false;
     for dir in split(path, b':') {
         buf.clear();

@@ -8,7 +8,7 @@ use linux_raw_sys::general as g;
 
 use crate::args::Options;
 use crate::msg::Line;
-use crate::{cgroup, say, signals};
+use crate::{cgroup, say, signals, spawn};
 
 /// One line of the verbose log (-v): `say!` when verbose.
 macro_rules! log {
@@ -40,6 +40,10 @@ pub struct Supervisor<'a> {
     /// The command's pid; `None` in pause mode, which has none (and so no process group
     /// to signal: never a kill(0, ...)).
     command: Option<i32>,
+    /// The stand-in that keeps the command's process group number from being reused once
+    /// the command has been reaped (`spawn::pin_group`), while pidone may still signal
+    /// that group: not PID 1 only.
+    pin: Option<i32>,
     /// The command's name as given, for the line that says what killed it.
     name: &'a [u8],
     opts: &'a Options,
@@ -47,8 +51,9 @@ pub struct Supervisor<'a> {
     self_pid: i32,
     /// Whether pidone still has children (alive or not yet reaped).
     children_left: bool,
-    /// Whether the command's process group has been found empty (see `signal_rest`).
-    group_gone: bool,
+    /// Whether SIGTERM or SIGINT has been received: a stop of the whole container, so
+    /// --wait-all does not wait once the command has ended.
+    stop_asked: bool,
     /// The signals pidone has sent the command, one bit each: dying of one of them needs
     /// no explaining.
     sent: SigSet,
@@ -94,11 +99,12 @@ impl<'a> Supervisor<'a> {
     pub fn new(command: Option<i32>, name: &'a [u8], opts: &'a Options, self_pid: i32, oom_kills: Option<u32>) -> Self {
         Supervisor {
             command,
+            pin: None,
             name,
             opts,
             self_pid,
             children_left: true,
-            group_gone: false,
+            stop_asked: false,
             sent: 0,
             oom_kills,
             delay_ms: opts.stop_delay_ms,
@@ -124,6 +130,10 @@ impl<'a> Supervisor<'a> {
                     Some(ms) => Some(ms),
                     None => {
                         log!(self, b"exiting with \x01", self.code);
+                        // The stand-in for the command's group, kept until now.
+                        if let Some(pin) = self.pin {
+                            sys::reap(pin);
+                        }
                         return self.code;
                     }
                 },
@@ -133,14 +143,12 @@ impl<'a> Supervisor<'a> {
                 timeout = Some(timeout.map_or(held, |t| t.min(held)));
             }
             let info = sys::sigtimedwait(WAITED, timeout);
-            // The stop delay ends when its time is over, or early on a second SIGTERM or a
-            // SIGINT: the held SIGTERM goes out (before the signal that ended it). The clock
-            // is read only while one is held, not at every wake-up of the shutdown.
+            // The stop delay ends when its time is over, whatever else keeps waking pidone,
+            // or early on a second SIGTERM or a SIGINT: the held SIGTERM goes out (before
+            // the signal that ended it). The clock is read only while one is held, not at
+            // every wake-up of the shutdown.
             if self.held_until > 0
-                && match info {
-                    Ok(info) => asks_to_stop(info.signo),
-                    Err(_) => sys::monotonic_ms() >= self.held_until,
-                }
+                && (info.is_ok_and(|info| asks_to_stop(info.signo)) || sys::monotonic_ms() >= self.held_until)
             {
                 self.held_until = 0;
                 log!(self, b"stop delay over");
@@ -165,6 +173,9 @@ impl<'a> Supervisor<'a> {
         }
         if self.raised_by_self(info) {
             return;
+        }
+        if asks_to_stop(info.signo) {
+            self.stop_asked = true;
         }
         if info.signo == g::SIGTERM && self.delay_ms > 0 && self.phase != Phase::Stopping {
             // The stop delay: the first SIGTERM waits while a load balancer drains.
@@ -243,7 +254,9 @@ impl<'a> Supervisor<'a> {
         {
             self.say_killed(sig, core);
         }
-        if self.opts.wait_all {
+        // --wait-all waits, unless a stop was asked for before the command ended: the
+        // command died of the SIGTERM of `docker stop`, and the rest are to stop too.
+        if self.opts.wait_all && !self.stop_asked {
             log!(self, b"waiting for the rest to end");
             self.code = code;
             self.phase = Phase::Waiting;
@@ -254,11 +267,11 @@ impl<'a> Supervisor<'a> {
 
     /// Says what killed the command: the signal, whether it dumped core, and for SIGKILL
     /// whether the OOM killer's count in pidone's cgroup has grown (it then most likely
-    /// chose the command). Not inlined: the line buffer would sit in the idle loop's frame.
-    #[inline(never)]
+    /// chose the command).
     fn say_killed(&self, sig: u32, core: bool) {
+        let mut digits = [0; 20];
         let mut line = Line::new();
-        line.push(self.name).push(b" was killed by ").sig(sig);
+        line.push(self.name).push(b" was killed by ").sig(sig, &mut digits);
         if core {
             line.push(b" (core dumped)");
         }
@@ -331,9 +344,16 @@ impl<'a> Supervisor<'a> {
         self.pid1() && sys::kill(-1, 0).is_ok()
     }
 
-    /// Reaps every zombie; returns how the command ended if it was among them.
+    /// Reaps every zombie; returns how the command ended if it was among them. Not PID 1,
+    /// the command's process group number is pinned first (`spawn::pin_group`): pidone
+    /// may still signal that group when it cannot learn its tree.
     #[inline(never)]
     fn reap(&mut self) -> Option<Ended> {
+        if let Some(pid) = self.command.filter(|_| !self.pid1() && self.phase == Phase::Running && self.pin.is_none())
+            && sys::wait_end(pid, g::WNOHANG).is_ok_and(|end| end.is_some())
+        {
+            self.pin = spawn::pin_group(pid);
+        }
         let reaped = reap::reap_zombies(self.command, |pid, ended| {
             if self.opts.verbose || (self.opts.warn_reap && Some(pid) != self.command) {
                 match ended {
@@ -361,13 +381,11 @@ impl<'a> Supervisor<'a> {
         }
         // The tree could not be learnt (no /proc, a /proc of another PID namespace, a
         // children file that cannot be read): the command's process group is what pidone
-        // can still reach. Not in pause mode, which has no command, and never again once
-        // the group is empty: its number could then be reused for somebody else's group.
-        let Some(pid) = self.command.filter(|_| !self.group_gone) else { return };
+        // can still reach. Not in pause mode, which has no command, and never once the
+        // command has been reaped: its number could then be somebody else's group's.
+        let Some(pid) = self.command.filter(|_| self.phase == Phase::Running || self.pin.is_some()) else { return };
         for &sig in sigs {
-            if sys::kill(-pid, sig) == Err(Errno::ESRCH) {
-                self.group_gone = true;
-            }
+            let _ = sys::kill(-pid, sig);
         }
     }
 }

@@ -34,13 +34,17 @@ macro_rules! errnos {
     };
 }
 errnos!(E2BIG EACCES EAGAIN EDOM EINVAL EISDIR ELOOP ENAMETOOLONG ENODEV ENOENT ENOEXEC ENOMEM ENOSYS ENOTDIR
-    EPERM ESRCH ESTALE ETIMEDOUT ETXTBSY);
+    EOPNOTSUPP EPERM ESRCH ESTALE ETIMEDOUT ETXTBSY);
 
-/// `syscall!` with its error in the target's numbering (the raw number is the same).
+/// A system call: `Err` with the error in the target's numbering when the kernel returns
+/// a negative value (-errno), else `Ok`. The sign alone tells them apart because no call
+/// pidone makes succeeds with a value that has the top bit set (counts, pids, signal
+/// numbers and zeros; no mmap): a smaller test than the usual `> -4096` (measured: NN bytes).
 macro_rules! syscall {
-    ($($arg:tt)*) => {
-        syscalls::syscall!($($arg)*).map_err(|e| Errno(e.into_raw()))
-    };
+    ($($arg:tt)*) => {{
+        let ret = syscalls::raw_syscall!($($arg)*) as isize;
+        if ret < 0 { Err(Errno(ret.wrapping_neg() as i32)) } else { Ok(ret as usize) }
+    }};
 }
 
 pub type Result<T> = core::result::Result<T, Errno>;
@@ -174,6 +178,30 @@ pub struct SigInfo {
     pub pid: i32,
 }
 
+/// One piece of a `writev`: a `struct iovec` that borrows its bytes, so the kernel is
+/// only ever given memory that is alive (std's `IoSlice`, without std).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct IoSlice<'a> {
+    base: *const u8,
+    len: usize,
+    _bytes: PhantomData<&'a [u8]>,
+}
+
+impl<'a> IoSlice<'a> {
+    pub const fn new(bytes: &'a [u8]) -> Self {
+        IoSlice { base: bytes.as_ptr(), len: bytes.len(), _bytes: PhantomData }
+    }
+
+    /// The bytes again (for tests and for the one caller that needs the length).
+    pub fn bytes(self) -> &'a [u8] {
+        // SAFETY: made by `new` from a slice that lives for 'a.
+        unsafe { core::slice::from_raw_parts(self.base, self.len) }
+    }
+}
+// The kernel's `struct iovec`: a pointer and a length.
+const _: () = assert!(core::mem::size_of::<IoSlice>() == core::mem::size_of::<g::iovec>());
+
 /// chdir(2)
 pub fn chdir(path: CPath) -> Result<()> {
     // SAFETY: `path` is NUL-terminated and only read by the kernel.
@@ -254,25 +282,24 @@ pub fn exit(code: i32) -> ! {
     }
 }
 
-/// fork(), built on clone(SIGCHLD) because aarch64 and riscv64 have no fork syscall.
-/// Returns 0 in the child and the child's pid in the parent.
+/// fork(), built on clone(2) because aarch64 and riscv64 have no fork syscall. The child
+/// reports its end to the parent with `exit_signal` (fork's is SIGCHLD). Returns 0 in the
+/// child and the child's pid in the parent.
 ///
 /// # Safety
 /// The calling process must have one thread. The child gets a copy of the address space
 /// with only the calling thread in it: memory that another thread was changing, or a lock
 /// it held, would be left half-done there forever. (pidone never starts a thread.)
-pub unsafe fn fork() -> Result<i32> {
+pub unsafe fn fork(exit_signal: u32) -> Result<i32> {
+    // s390 takes the new stack before the flags, every other architecture after them.
+    #[cfg(not(target_arch = "s390x"))]
+    let args = (exit_signal as usize, 0);
+    #[cfg(target_arch = "s390x")]
+    let args = (0, exit_signal as usize);
     // SAFETY: without CLONE_VM the child gets its own copy of the address space, like
     // fork(2); every pointer argument is NULL (a NULL stack: the child keeps the caller's).
-    unsafe { syscall!(Sysno::clone, CLONE_ARGS.0, CLONE_ARGS.1, 0, 0, 0) }.map(|pid| pid as i32)
+    unsafe { syscall!(Sysno::clone, args.0, args.1, 0, 0, 0) }.map(|pid| pid as i32)
 }
-
-/// The flags and the new stack, in the order clone(2) takes them: s390 takes the stack
-/// first, every other architecture the flags.
-#[cfg(not(target_arch = "s390x"))]
-const CLONE_ARGS: (u32, usize) = (g::SIGCHLD, 0);
-#[cfg(target_arch = "s390x")]
-const CLONE_ARGS: (usize, u32) = (0, g::SIGCHLD);
 
 /// getdents64(2): fills `buf` with `linux_dirent64` records; 0 at the end.
 pub fn getdents64(fd: i32, buf: &mut [u8]) -> Result<usize> {
@@ -284,6 +311,18 @@ pub fn getdents64(fd: i32, buf: &mut [u8]) -> Result<usize> {
 pub fn getpid() -> i32 {
     // SAFETY: no pointers are passed; getpid cannot fail.
     unsafe { syscall!(Sysno::getpid) }.map_or(0, |pid| pid as i32)
+}
+
+/// Whether `fd` is a regular file, from statx(2) (the one stat call every architecture
+/// has: loongarch64 has no fstat). `false` when it cannot be told.
+pub fn is_regular(fd: i32) -> bool {
+    let mut st = core::mem::MaybeUninit::<g::statx>::uninit();
+    // SAFETY: the path is an empty C string (AT_EMPTY_PATH: `fd` itself); the kernel writes
+    // one `struct statx` into `st`, which is large enough for it.
+    let done = unsafe { syscall!(Sysno::statx, fd, c"".as_ptr(), g::AT_EMPTY_PATH, g::STATX_TYPE, st.as_mut_ptr()) };
+    // SAFETY: on success the kernel has filled in the whole struct (fields it was not asked
+    // for included); stx_mode is a plain integer.
+    done.is_ok() && unsafe { st.assume_init_ref() }.stx_mode as u32 & g::S_IFMT == g::S_IFREG
 }
 
 /// kill(2)
@@ -308,13 +347,26 @@ pub fn openat(dir: i32, path: CPath, flags: u32) -> Result<i32> {
     unsafe { syscall!(Sysno::openat, dir, path.ptr(), flags | g::O_CLOEXEC, 0) }.map(|fd| fd as i32)
 }
 
-/// The start of the file at `path` (as much as one read(2) gives, at most `buf.len()`
-/// bytes), or `None` when it cannot be opened or read.
+/// The start of the regular file at `path` (as much as one read(2) gives, at most
+/// `buf.len()` bytes), or `None` when it cannot be opened or read or is not a regular
+/// file. Opened without waiting: a FIFO put where a /proc or /sys file was expected would
+/// otherwise block the open until somebody writes to it.
 pub fn read_file<'a>(path: CPath, buf: &'a mut [u8]) -> Option<&'a [u8]> {
-    let fd = openat(g::AT_FDCWD, path, g::O_RDONLY).ok()?;
+    let fd = open_regular(g::AT_FDCWD, path).ok()?;
     let n = read(fd, buf);
     close(fd);
     buf.get(..n.ok()?)
+}
+
+/// Opens the regular file `path` (relative to `dir`) read-only without waiting; an error
+/// (EINVAL) for anything else, a FIFO or a device.
+pub fn open_regular(dir: i32, path: CPath) -> Result<i32> {
+    let fd = openat(dir, path, g::O_RDONLY | g::O_NONBLOCK | g::O_NOCTTY)?;
+    if is_regular(fd) {
+        return Ok(fd);
+    }
+    close(fd);
+    Err(Errno::EINVAL)
 }
 
 /// pidfd_open(2): a descriptor that stays bound to the process `pid` names now, even if the
@@ -335,6 +387,15 @@ pub fn pidfd_send_signal(pidfd: i32, sig: u32) -> Result<()> {
 pub fn prctl(option: u32, arg: usize) -> Result<()> {
     // SAFETY: the options pidone uses take integers, not pointers.
     unsafe { syscall!(Sysno::prctl, option, arg, 0, 0, 0) }.map(drop)
+}
+
+/// pwritev2(2) at the file's current position (offset -1) with `RWF_NOWAIT`: EAGAIN rather
+/// than waiting for room (a full pipe, a socket); EOPNOTSUPP where the file cannot say
+/// (named FIFOs, terminals), EINVAL or ENOSYS on kernels before 4.14.
+pub fn write_nowait(fd: i32, pieces: &[IoSlice]) -> Result<usize> {
+    // SAFETY: the kernel reads `pieces.len()` iovecs, each naming live bytes (`IoSlice`).
+    // The offset -1 is passed as both halves, which is -1 on 32- and 64-bit kernels alike.
+    unsafe { syscall!(Sysno::pwritev2, fd, pieces.as_ptr(), pieces.len(), usize::MAX, usize::MAX, g::RWF_NOWAIT) }
 }
 
 /// read(2)
@@ -419,6 +480,32 @@ pub fn tcsetpgrp(fd: i32, pgrp: i32) -> Result<()> {
     unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCSPGRP, &raw const pgrp) }.map(drop)
 }
 
+/// How the child `pid` ended, if it has, without reaping it (waitid(2) with WNOWAIT): its
+/// zombie, and so its pid and process group numbers, stay until `reap`. Any kind of child
+/// (`__WALL`); `flags` is WNOHANG or 0 (wait for the end). `Ok(None)` while it runs; the
+/// siginfo's (si_code, si_status) once it has ended: CLD_EXITED and the exit code, or
+/// CLD_KILLED/CLD_DUMPED and the signal.
+pub fn wait_end(pid: i32, flags: u32) -> Result<Option<(i32, i32)>> {
+    let mut info = core::mem::MaybeUninit::<g::siginfo_t>::uninit();
+    let flags = flags | g::WEXITED | g::WNOWAIT | g::__WALL;
+    // SAFETY: the kernel writes into `info`, which is a whole siginfo_t; rusage is NULL.
+    unsafe { syscall!(Sysno::waitid, g::P_PID, pid, info.as_mut_ptr(), flags, ptr::null_mut::<u8>()) }?;
+    // SAFETY: on success waitid has written si_signo, si_errno, si_code, si_pid, si_uid and
+    // si_status (zeros while the child runs), the only fields read here, through a raw
+    // pointer, without claiming the rest of the struct is initialised. `_sigchld` is the
+    // member waitid fills.
+    let (code, child, status) = unsafe {
+        let info = &raw const (*info.as_ptr()).__bindgen_anon_1.__bindgen_anon_1;
+        ((*info).si_code, (*info)._sifields._sigchld._pid, (*info)._sifields._sigchld._status)
+    };
+    Ok((child != 0).then_some((code, status)))
+}
+
+/// Reaps the child `pid`, of any kind (`__WALL`), if it has ended.
+pub fn reap(pid: i32) {
+    let _ = wait4(pid, g::WNOHANG | g::__WALL);
+}
+
 /// wait4(2) without rusage: returns (pid, raw wait status); pid 0 with WNOHANG when
 /// children exist but none has changed state.
 pub fn wait4(pid: i32, flags: u32) -> Result<(i32, i32)> {
@@ -437,6 +524,13 @@ pub fn write(fd: i32, mut buf: &[u8]) {
             _ => return,
         }
     }
+}
+
+/// writev(2) once: what the kernel takes now (all of it, for a regular file or a pipe
+/// that has room). Errors are ignored: a closed stderr must not stop PID 1.
+pub fn writev(fd: i32, pieces: &[IoSlice]) {
+    // SAFETY: the kernel reads `pieces.len()` iovecs, each naming live bytes (`IoSlice`).
+    let _ = unsafe { syscall!(Sysno::writev, fd, pieces.as_ptr(), pieces.len()) };
 }
 
 /// Builds a `CStrList` from test data. The strings are leaked, as the `'static` contract

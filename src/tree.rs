@@ -31,7 +31,8 @@ const BATCH: usize = 16;
 /// belongs to another PID namespace, or a children file could not be read. What was found
 /// is signalled even then; the caller falls back on what it can reach without /proc.
 pub fn signal_descendants(self_pid: i32, sigs: &[u32]) -> Result<(), Errno> {
-    let mut walk = Walk { self_pid, sigs, path: PathBuf::path(), error: None };
+    let mut path = [0; PROC_PATH];
+    let mut walk = Walk { self_pid, sigs, path: PathBuf::new(&mut path), error: None };
     walk.check_proc()?;
     // levels[d]: a process at depth d whose children are being visited, and the last of
     // them visited so far (0: none yet).
@@ -69,11 +70,15 @@ pub fn signal_descendants(self_pid: i32, sigs: &[u32]) -> Result<(), Errno> {
     walk.error.map_or(Ok(()), Err)
 }
 
+/// The longest path the walk opens, with its NUL: `/proc/<pid>/task`, `<tid>/children`
+/// or `/proc/<pid>/stat`, a pid having at most 10 digits.
+const PROC_PATH: usize = 24;
+
 struct Walk<'a> {
     self_pid: i32,
     sigs: &'a [u32],
     /// Scratch space for every path the walk opens.
-    path: PathBuf,
+    path: PathBuf<'a>,
     /// The first failure to learn part of the tree.
     error: Option<Errno>,
 }
@@ -96,10 +101,13 @@ impl Walk<'_> {
     }
 
     /// Fills `out` with the smallest pids above `after` among the children of `pid` (of all
-    /// its threads), in increasing order; returns how many it found.
+    /// its threads), in increasing order; returns how many it found. Never inlined: it is
+    /// called from two places, and s390x's LLVM would copy all of it into both (+1,200 bytes).
+    #[inline(never)]
     fn children(&mut self, pid: i32, after: i32, out: &mut [i32]) -> usize {
         let own = pid == self.self_pid;
         self.path.clear().push(b"/proc/").num(pid as u64).push(b"/task");
+        // (O_DIRECTORY: anything else, a FIFO put there say, fails before it could block.)
         let dir = match self.path.cpath().map(|p| sys::openat(g::AT_FDCWD, p, g::O_RDONLY | g::O_DIRECTORY)) {
             Some(Ok(fd)) => fd,
             // It has exited since its parent listed it: it has no children to find.
@@ -127,7 +135,8 @@ impl Walk<'_> {
             for tid in dirent_names(ents.get(..n).unwrap_or_default()).filter_map(parse_u32) {
                 // TID/children, relative to the task directory.
                 self.path.clear().num(tid as u64).push(b"/children");
-                let fd = match self.path.cpath().map(|p| sys::openat(dir, p, g::O_RDONLY)) {
+                // Only a regular file, opened without waiting (a FIFO there would block).
+                let fd = match self.path.cpath().map(|p| sys::open_regular(dir, p)) {
                     Some(Ok(fd)) => fd,
                     // A thread that has exited since the directory was read. pidone's own
                     // thread has not: then the kernel has no children files at all

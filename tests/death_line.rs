@@ -152,3 +152,45 @@ fn an_out_of_memory_kill_is_named() {
     assert_eq!(out.code(), 137, "{}", out.stderr);
     assert_eq!(out.stderr, "pidone: /usr/bin/python3 was killed by SIGKILL: out of memory\n");
 }
+
+/// A FIFO where pidone reads the OOM killer's count (a tmpfs over /sys/fs/cgroup, in a
+/// mount namespace of its own). Opening cgroup v2's memory.events as a FIFO nobody writes
+/// to blocked pidone before the command ever started (issue 25); now it is opened without
+/// waiting. And a file that is not a regular one counts as unreadable: v1's
+/// memory.oom_control as a FIFO that offers a count of 0 before the command starts and 5
+/// as it dies (the command writes it, through the descriptor 3 it was given) must not
+/// make pidone blame memory.
+#[test]
+fn a_fifo_where_the_oom_count_is_read_is_not_waited_for_nor_believed() {
+    if !is_root() {
+        eprintln!("skipped: mounting a tmpfs over /sys/fs/cgroup needs root");
+        return;
+    }
+    let v2 = ("mkfifo memory.events", "kill -KILL $$");
+    // The sleep keeps the FIFO open for writing while pidone reads it after the death.
+    let v1 = (
+        "mkdir memory && mkfifo memory/memory.oom_control && exec 3<>memory/memory.oom_control && \
+         echo 'oom_kill 0' >&3",
+        "sleep 30 & echo oom_kill 5 >&3; kill -KILL $$",
+    );
+    for (fifo, command) in [v2, v1] {
+        for pid1 in [true, false] {
+            let mut words = vec![bin()];
+            if pid1 {
+                words.splice(0..0, ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"].map(String::from));
+            }
+            let script = format!(
+                "mount -t tmpfs none /sys/fs/cgroup && cd /sys/fs/cgroup && {fifo} && \
+                 exec {} /bin/sh -c '{command}'",
+                words.join(" ")
+            );
+            let mut cmd = Command::new("/usr/bin/unshare");
+            cmd.args(["--mount", "--propagation", "private", "/bin/sh", "-c", &script]);
+            default_signals(&mut cmd);
+            let out = run(cmd, 30);
+            let what = format!("{fifo}, PID 1 {pid1}");
+            assert_eq!(out.code(), 137, "{what}: {}", out.stderr);
+            assert!(out.stderr.ends_with("pidone: /bin/sh was killed by SIGKILL\n"), "{what}: {}", out.stderr);
+        }
+    }
+}

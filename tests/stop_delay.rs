@@ -110,3 +110,43 @@ fn the_variable_sets_the_delay_and_pause_mode_keeps_it_too() {
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert!(start.elapsed() >= Duration::from_millis(1500), "{:?}", start.elapsed());
 }
+
+/// The held SIGTERM goes out when the delay is over even while other signals keep waking
+/// pidone: here real-time signals are sent as fast as the test can, so that one is always
+/// pending, until the command has its SIGTERM (issue 25: the deadline was looked at
+/// only when no signal came for a while, so the SIGTERM waited for the stream to end).
+#[test]
+fn the_delay_ends_on_time_while_other_signals_keep_arriving() {
+    // The command ignores the stream and writes "15" to the file on SIGTERM.
+    let script = "import signal,sys
+signal.signal(signal.SIGRTMIN + 1, signal.SIG_IGN)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+print('ready', flush=True)
+signal.sigwait({signal.SIGTERM})
+open(sys.argv[1], 'w').write('15\\n')";
+    for pid1 in [true, false] {
+        let file = scratch_dir("delay-stream").join("signals");
+        let file_arg = file.to_str().unwrap();
+        let s = Session::start(placed(pid1, &["-v", "--stop-delay", "1", PYTHON, "-c", script, file_arg]));
+        assert_eq!(s.line(10), "ready");
+        let start = Instant::now();
+        s.signal(libc::SIGTERM);
+        wait_until_held(&s, 1000);
+        let pid = s.pidone_pid();
+        // The stream stops only once the SIGTERM has arrived, or after 60 s.
+        let mut sent = 0;
+        while !read_text(&file).contains("15\n") && start.elapsed() < Duration::from_secs(60) {
+            for _ in 0..200 {
+                // SAFETY: kill has no memory arguments. A full signal queue (EAGAIN) only
+                // means more are pending, which is the point.
+                unsafe { libc::kill(pid, target_sig(libc::SIGRTMIN() + 1)) };
+            }
+            sent += 200;
+        }
+        let waited = start.elapsed();
+        let out = s.finish(60);
+        assert_eq!(out.code(), 0, "PID 1 {pid1}: {}", out.stderr);
+        assert!(waited < Duration::from_secs(60), "PID 1 {pid1}: no SIGTERM while {sent} signals kept coming");
+        assert!(waited >= Duration::from_secs(1), "PID 1 {pid1}: the SIGTERM was not held: {waited:?}");
+    }
+}

@@ -254,3 +254,26 @@ fn an_environment_entry_without_equals_hides_nothing() {
     assert_eq!(out.code(), 2, "{}", out.stderr);
     assert_eq!(out.stderr.lines().next(), Some("pidone: invalid value for PIDONE_GRACE: 'x'"));
 }
+
+/// Not PID 1 and without a usable /proc, pidone falls back to the command's process group.
+/// Once the command had been reaped, its number could be given to an unrelated process
+/// that leads a group of its own, and that group got what pidone sent: a forwarded signal
+/// while `--wait-all` waits, the shutdown's SIGTERM, a signal forwarded during the grace
+/// period, the SIGKILL at its end and the SIGKILL rounds after (issue 25, forced with
+/// ns_last_pid). The command's zombie now keeps its number until pidone exits: the
+/// outsider gets another pid, and nothing.
+#[test]
+fn the_commands_group_number_is_never_anybody_elses() {
+    native_only!(NO_SUBREAPER_UNDER_QEMU);
+    if !is_root() {
+        eprintln!("skipped: ns_last_pid needs root");
+        return;
+    }
+    for mode in ["wait", "grace"] {
+        let mut cmd = Command::new("/usr/bin/unshare");
+        cmd.args(["--pid", "--fork", "--kill-child", PYTHON, &helper("pin.py"), &bin(), mode]);
+        default_signals(&mut cmd);
+        let out = run(cmd, 120);
+        assert!(out.stdout.contains("signals [] alive True; pidone 3"), "{mode}: {}{}", out.stdout, out.stderr);
+    }
+}

@@ -108,3 +108,32 @@ fn without_it_the_processes_left_are_stopped_at_once() {
     assert_eq!(out.code(), 3, "{}", out.stderr);
     assert_eq!(read_text(&file), "up\n15\n");
 }
+
+/// A start script that launches a daemon, then runs its main process in the foreground:
+/// `docker stop`'s SIGTERM goes to the script, which dies of it, and the daemon must be
+/// stopped too, at once, not waited for (issue 25: Docker waited out its timeout and ended
+/// in 137). A SIGTERM or SIGINT received before the command ended is a stop of the whole
+/// container: pidone goes straight to the graceful shutdown.
+#[test]
+fn a_stop_asked_for_while_the_command_runs_stops_the_rest_too() {
+    // The main process in the foreground of the shell (which dies of SIGTERM at once), or
+    // exec'd (a shell defers SIGINT until its foreground job ends).
+    for (sig, code, main) in [(libc::SIGTERM, 143, "sleep 1000"), (libc::SIGINT, 130, "exec sleep 1000")] {
+        for pid1 in placements() {
+            let file = scratch_dir("wait-all-stop").join("daemon");
+            let script = format!(
+                "setsid {PYTHON} -c \"{DAEMON}\" {f} </dev/null >/dev/null 2>&1 & \
+                 while ! grep -q up {f} 2>/dev/null; do sleep 0.01; done; echo main; {main}",
+                f = file.display()
+            );
+            // A grace of ten minutes: the daemon must end by its SIGTERM, not by a SIGKILL.
+            let s = Session::start(placed(pid1, &["-v", "--wait-all", "-t", "600", "/bin/sh", "-c", &script]));
+            assert_eq!(s.line(30), "main");
+            s.signal(sig);
+            let out = s.finish(60);
+            assert_eq!(out.code(), code, "signal {sig}, PID 1 {pid1}: {}", out.stderr);
+            assert_eq!(read_text(&file), "up\n15\n", "signal {sig}, PID 1 {pid1}: {}", out.stderr);
+            assert!(!out.stderr.contains("waiting for the rest"), "{}", out.stderr);
+        }
+    }
+}
