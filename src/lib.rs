@@ -59,7 +59,9 @@ pub fn run(argv: CStrList, env: CStrList) -> i32 {
                 Action::Version => args::VERSION,
                 _ => args::LICENSE,
             };
-            sys::write(1, text);
+            // One call: a blocking write(2) takes all of it (pidone's signals are blocked,
+            // so none can cut it short).
+            sys::writev(1, &[sys::IoSlice::new(text)]);
             return 0;
         }
         Err(e) => return usage_error(e),

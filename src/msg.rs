@@ -89,9 +89,14 @@ impl<'a> Line<'a> {
         Line { pieces: [IoSlice::new(b"pidone: "); PIECES], len: 1 }
     }
 
-    /// Appends `s`, unless the line is full (one place stays for the newline).
+    /// Appends `s`: to the last piece when it follows it in memory (`say` pushes the
+    /// text of its format a byte at a time), else as a piece of its own unless the line
+    /// is full (one place stays for the newline).
     #[inline(never)]
     pub fn push(&mut self, s: &'a [u8]) -> &mut Self {
+        if self.pieces.get_mut(self.len.wrapping_sub(1)).is_some_and(|last| last.join(s)) {
+            return self;
+        }
         if self.len < PIECES - 1
             && let Some(slot) = self.pieces.get_mut(self.len)
         {
@@ -283,14 +288,12 @@ pub fn say(fmt: &[u8], a: i64, b: i64, c: i64) {
     let mut digits = [[0; 20]; 3];
     let mut args = [a, b, c].into_iter().zip(&mut digits);
     let mut line = Line::new();
-    // The text since the last placeholder goes out as one piece.
-    let mut text = 0;
-    for (i, &ch) in fmt.iter().enumerate() {
+    for ch in fmt {
         if !matches!(ch, 1..=3) {
+            // One byte of text: it joins the text before it into one piece.
+            line.push(core::slice::from_ref(ch));
             continue;
         }
-        line.push(fmt.get(text..i).unwrap_or_default());
-        text = i + 1;
         let Some((n, digits)) = args.next() else { break };
         match ch {
             1 => {
@@ -303,7 +306,6 @@ pub fn say(fmt: &[u8], a: i64, b: i64, c: i64) {
             _ => line.errno(Errno::new(n as i32), digits),
         };
     }
-    line.push(fmt.get(text..).unwrap_or_default());
     line.send();
 }
 

@@ -63,7 +63,7 @@ pub fn pin_group(pgid: i32) -> Option<i32> {
         sys::exit(sys::setpgid(0, pgid).is_err() as i32);
     }
     // Its end, without reaping it: it exits at once, after its setpgid.
-    if sys::wait_end(pid, 0) == Ok(Some((g::CLD_EXITED as i32, 0))) {
+    if sys::wait_end(pid, 0) == Ok(Some(0)) {
         return Some(pid);
     }
     sys::reap(pid);

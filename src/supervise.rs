@@ -349,7 +349,7 @@ impl<'a> Supervisor<'a> {
     /// may still signal that group when it cannot learn its tree.
     #[inline(never)]
     fn reap(&mut self) -> Option<Ended> {
-        if let Some(pid) = self.command.filter(|_| !self.pid1() && self.phase == Phase::Running && self.pin.is_none())
+        if let Some(pid) = self.command.filter(|_| !self.pid1() && self.phase == Phase::Running)
             && sys::wait_end(pid, g::WNOHANG).is_ok_and(|end| end.is_some())
         {
             self.pin = spawn::pin_group(pid);

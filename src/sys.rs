@@ -193,9 +193,23 @@ impl<'a> IoSlice<'a> {
         IoSlice { base: bytes.as_ptr(), len: bytes.len(), _bytes: PhantomData }
     }
 
-    /// The bytes again (for tests and for the one caller that needs the length).
+    /// Takes in `next` too when it starts right where this piece ends, and says whether it
+    /// did. The piece then spans two slices that are each alive for 'a: memory the kernel
+    /// may read in one go (which is all an `IoSlice` is for), though Rust would not make it
+    /// one slice.
+    pub fn join(&mut self, next: &'a [u8]) -> bool {
+        let joins = self.base.wrapping_add(self.len) == next.as_ptr();
+        if joins {
+            self.len += next.len();
+        }
+        joins
+    }
+
+    /// The bytes again, for tests (whose pieces each come from one slice).
+    #[cfg(test)]
     pub fn bytes(self) -> &'a [u8] {
-        // SAFETY: made by `new` from a slice that lives for 'a.
+        // SAFETY: made by `new` from a slice that lives for 'a (and, in the tests, never
+        // joined with a slice of another object).
         unsafe { core::slice::from_raw_parts(self.base, self.len) }
     }
 }
@@ -482,10 +496,10 @@ pub fn tcsetpgrp(fd: i32, pgrp: i32) -> Result<()> {
 
 /// How the child `pid` ended, if it has, without reaping it (waitid(2) with WNOWAIT): its
 /// zombie, and so its pid and process group numbers, stay until `reap`. Any kind of child
-/// (`__WALL`); `flags` is WNOHANG or 0 (wait for the end). `Ok(None)` while it runs; the
-/// siginfo's (si_code, si_status) once it has ended: CLD_EXITED and the exit code, or
-/// CLD_KILLED/CLD_DUMPED and the signal.
-pub fn wait_end(pid: i32, flags: u32) -> Result<Option<(i32, i32)>> {
+/// (`__WALL`); `flags` is WNOHANG or 0 (wait for the end). `Ok(None)` while it runs; once
+/// it has ended, the siginfo's si_status: the exit code, or the signal that killed it
+/// (never 0).
+pub fn wait_end(pid: i32, flags: u32) -> Result<Option<i32>> {
     let mut info = core::mem::MaybeUninit::<g::siginfo_t>::uninit();
     let flags = flags | g::WEXITED | g::WNOWAIT | g::__WALL;
     // SAFETY: the kernel writes into `info`, which is a whole siginfo_t; rusage is NULL.
@@ -494,11 +508,11 @@ pub fn wait_end(pid: i32, flags: u32) -> Result<Option<(i32, i32)>> {
     // si_status (zeros while the child runs), the only fields read here, through a raw
     // pointer, without claiming the rest of the struct is initialised. `_sigchld` is the
     // member waitid fills.
-    let (code, child, status) = unsafe {
-        let info = &raw const (*info.as_ptr()).__bindgen_anon_1.__bindgen_anon_1;
-        ((*info).si_code, (*info)._sifields._sigchld._pid, (*info)._sifields._sigchld._status)
+    let (child, status) = unsafe {
+        let fields = &raw const (*info.as_ptr()).__bindgen_anon_1.__bindgen_anon_1._sifields._sigchld;
+        ((*fields)._pid, (*fields)._status)
     };
-    Ok((child != 0).then_some((code, status)))
+    Ok((child != 0).then_some(status))
 }
 
 /// Reaps the child `pid`, of any kind (`__WALL`), if it has ended.
@@ -512,18 +526,6 @@ pub fn wait4(pid: i32, flags: u32) -> Result<(i32, i32)> {
     let mut status: i32 = 0;
     // SAFETY: the kernel writes one int through the pointer to a live local; rusage is NULL.
     unsafe { syscall!(Sysno::wait4, pid, &raw mut status, flags, ptr::null_mut::<u8>()) }.map(|p| (p as i32, status))
-}
-
-/// write(2) of all of `buf` (a pipe may take it in parts). Errors end the attempt:
-/// pidone's output is diagnostics, and a closed stderr must not stop PID 1.
-pub fn write(fd: i32, mut buf: &[u8]) {
-    while !buf.is_empty() {
-        // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
-        match unsafe { syscall!(Sysno::write, fd, buf.as_ptr(), buf.len()) } {
-            Ok(n) if n > 0 => buf = buf.get(n..).unwrap_or_default(),
-            _ => return,
-        }
-    }
 }
 
 /// writev(2) once: what the kernel takes now (all of it, for a regular file or a pipe
