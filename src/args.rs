@@ -594,7 +594,8 @@ mod tests {
             let mut l = crate::msg::Line::new();
             l.sig(sig, &mut digits);
             // The name as pidone prints it, without the `pidone: ` prefix.
-            let name: std::vec::Vec<u8> = l.pieces()[1..].iter().flat_map(|p| p.bytes().iter().copied()).collect();
+            let text = crate::msg::tests::text(&l);
+            let name = text.strip_prefix("pidone: ").unwrap().as_bytes().to_vec();
             for spec in [[&name[..], b":USR2"].concat(), std::format!("{sig}:0").into_bytes()] {
                 let (o, _) = opts(&[b"p", b"-r", &spec, b"x"], &[]);
                 let want = if spec.ends_with(b":0") { 0 } else { 12 };

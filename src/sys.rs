@@ -204,14 +204,6 @@ impl<'a> IoSlice<'a> {
         }
         joins
     }
-
-    /// The bytes again, for tests (whose pieces each come from one slice).
-    #[cfg(test)]
-    pub fn bytes(self) -> &'a [u8] {
-        // SAFETY: made by `new` from a slice that lives for 'a (and, in the tests, never
-        // joined with a slice of another object).
-        unsafe { core::slice::from_raw_parts(self.base, self.len) }
-    }
 }
 // The kernel's `struct iovec`: a pointer and a length.
 const _: () = assert!(core::mem::size_of::<IoSlice>() == core::mem::size_of::<g::iovec>());
@@ -553,6 +545,17 @@ pub fn test_list(words: &[&[u8]]) -> CStrList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_join_only_what_follows_them_in_memory() {
+        let text = b"abcdef";
+        let mut piece = IoSlice::new(&text[..2]);
+        assert!(piece.join(&text[2..4]));
+        assert_eq!(piece.len, 4);
+        assert!(!piece.join(&text[5..]));
+        assert!(!piece.join(&text[..1]));
+        assert_eq!((piece.base, piece.len), (text.as_ptr(), 4));
+    }
 
     #[test]
     fn starts_with_never_reads_past_the_nul() {

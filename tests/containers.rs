@@ -639,3 +639,33 @@ fn docker_out_of_memory_kill_is_named() {
     assert_eq!(c.logs(), "pidone: /bin/busybox was killed by SIGKILL: out of memory\n");
     assert_eq!(text(&c.run(&["inspect", "--format", "{{.State.OOMKilled}}"], 60)), "true");
 }
+
+/// An image with `PIDONE_WAIT_ALL=1` whose start script launches a daemon that traps TERM,
+/// then runs its main process in the foreground, the common shape of `--wait-all`'s users.
+/// `docker stop`'s SIGTERM ends the script; the daemon must get its SIGTERM too, at once,
+/// and the container exit 143 well inside the stop timeout (issue 25: pidone waited for
+/// the daemon, and Docker ended it with SIGKILL after its timeout: 137).
+#[test]
+fn docker_stop_with_wait_all_stops_the_daemons_too() {
+    need!("docker");
+    let dir = scratch_dir("wait-all-docker");
+    std::fs::write(
+        dir.join("daemon.sh"),
+        "trap 'echo trapped > /out/daemon; exit 0' TERM\n\
+         echo > /out/daemon.started\n\
+         while :; do /bin/busybox sleep 0.1; done\n",
+    )
+    .unwrap();
+    let tag = format!("pidone-test-wait-all:{}", std::process::id());
+    build_image("docker", &tag, &[], &format!("FROM {}\nENV PIDONE_WAIT_ALL=1\n", image("docker")));
+    let volume = format!("{}:/out", dir.display());
+    let script = "/bin/busybox sh /out/daemon.sh & /bin/busybox sleep 1000";
+    let c = Container::start("docker", "wait-all", &["-v", &volume, &tag, "/bin/busybox", "sh", "-c", script]);
+    wait_for("the daemon to start", 30, || dir.join("daemon.started").exists());
+    let took = c.stop(30);
+    eprintln!("docker stop -t 30 with PIDONE_WAIT_ALL=1: {took:?}, exit {}", c.exit_code());
+    assert_eq!(c.exit_code(), 143, "{}", c.logs());
+    // 143, not 137: the SIGKILL Docker sends when its timeout runs out never came.
+    assert_eq!(std::fs::read_to_string(dir.join("daemon")).unwrap_or_default(), "trapped\n");
+    let _ = engine("docker", &["rmi", "-f", &tag], 60);
+}

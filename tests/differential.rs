@@ -112,6 +112,11 @@ const DELIBERATE: &[(&str, &[&str], &str)] = &[
         &[CATATONIT],
         "SIGTSTP, SIGTTIN and SIGTTOU are forwarded (catatonit drops them)",
     ),
+    (
+        "job-control signals, dumb-init's default mode",
+        &[DUMB_INIT],
+        "forwarded as they are, so a command that catches SIGTSTP decides; dumb-init's answer is `-g -r TSTP:STOP -r TTIN:STOP -r TTOU:STOP`",
+    ),
     ("fault signals sent with kill", &[TINI], "forwarded like dumb-init does; as PID 1 tini drops them"),
     ("fault signals sent with kill", &[CATATONIT], "forwarded like dumb-init does; as PID 1 catatonit drops them"),
     (
@@ -210,12 +215,13 @@ fn logs(init: &str, args: &[&str], env: &[(&str, &str)]) -> String {
 /// take last of everything pending, so once it has arrived everything before it has too.
 const MARK: i32 = 64;
 
-/// The pid of the process whose command line holds `needle`.
+/// The pid of the Python command whose command line holds `needle` (not the init's or
+/// unshare's, which hold it too).
 fn pid_with_arg(needle: &str) -> Option<i32> {
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
         let pid: i32 = e.file_name().to_str()?.parse().ok()?;
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        String::from_utf8_lossy(&cmdline).contains(needle).then_some(pid)
+        let cmdline = String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/cmdline")).ok()?).into_owned();
+        (cmdline.starts_with(&format!("{PYTHON}\0")) && cmdline.contains(needle)).then_some(pid)
     })
 }
 
@@ -528,6 +534,23 @@ const SCENARIOS: &[Scenario] = &[
         name: "job-control signals, not PID 1",
         peers: ALL,
         observe: |init| forwarded(init, Plain, &["-c"][..usize::from(init == DUMB_INIT)], JOB_CONTROL),
+    },
+    // dumb-init's default (setsid) mode answers SIGTSTP, SIGTTIN and SIGTTOU by stopping the
+    // command's whole group with SIGSTOP; pidone forwards them as they are, and a command
+    // that catches or ignores them keeps running. `-g` and three rewrites do what dumb-init
+    // does, which the second scenario holds pidone to.
+    Scenario {
+        name: "job-control signals, dumb-init's default mode",
+        peers: &[DUMB_INIT],
+        observe: |init| forwarded(init, Pid1, &[], JOB_CONTROL),
+    },
+    Scenario {
+        name: "job-control signals, dumb-init's default mode and pidone -g -r TSTP:STOP,TTIN:STOP,TTOU:STOP",
+        peers: &[DUMB_INIT],
+        observe: |init| {
+            let as_dumb_init: &[&str] = &["-g", "-r", "TSTP:STOP", "-r", "TTIN:STOP", "-r", "TTOU:STOP"];
+            forwarded(init, Pid1, if init == DUMB_INIT { &[] } else { as_dumb_init }, JOB_CONTROL)
+        },
     },
     Scenario {
         name: "real-time signals",
