@@ -152,9 +152,13 @@ impl<'a> Line<'a> {
 /// command's stderr too). A line stderr cannot take at once is dropped:
 /// - a regular file never waits for a reader: written as it is;
 /// - a pipe or socket: pwritev2 with RWF_NOWAIT, which gives up with EAGAIN;
-/// - where the kernel cannot do that (a named FIFO, a terminal, kernels before 4.14):
-///   through a new file description of the same file, opened with O_NONBLOCK through
-///   /proc/self/fd/2; without /proc, the line is dropped.
+/// - where the kernel cannot do that (a named FIFO, a terminal, kernels before 4.14,
+///   qemu-user): through a new file description of the same file, opened with
+///   O_NONBLOCK through /proc/self/fd/2;
+/// - where that fails too (no /proc, or a pipe pidone may not open, made by another
+///   user): only if ppoll says there is room now. This last way alone leaves a window:
+///   if the command fills the pipe between the ppoll and the write, the write waits for
+///   the reader.
 ///
 /// A line of up to PIPE_BUF bytes reaches a pipe whole or not at all (POSIX), so lines
 /// never interleave with the command's output.
@@ -162,11 +166,15 @@ pub fn write_stderr(pieces: &[IoSlice]) {
     if sys::is_regular(2) {
         return sys::writev(2, pieces);
     }
-    if let Err(Errno::EOPNOTSUPP | Errno::EINVAL | Errno::ENOSYS) = sys::write_nowait(2, pieces)
-        && let Ok(fd) = sys::openat(AT_FDCWD, CPath::of(c"/proc/self/fd/2"), O_WRONLY | O_NONBLOCK | O_NOCTTY)
-    {
-        sys::writev(fd, pieces);
-        sys::close(fd);
+    if let Err(Errno::EOPNOTSUPP | Errno::EINVAL | Errno::ENOSYS) = sys::write_nowait(2, pieces) {
+        match sys::openat(AT_FDCWD, CPath::of(c"/proc/self/fd/2"), O_WRONLY | O_NONBLOCK | O_NOCTTY) {
+            Ok(fd) => {
+                sys::writev(fd, pieces);
+                sys::close(fd);
+            }
+            Err(_) if sys::writable(2) => sys::writev(2, pieces),
+            Err(_) => {}
+        }
     }
 }
 

@@ -69,6 +69,10 @@ const SYS_CLOCK_GETTIME: Sysno = Sysno::clock_gettime;
 #[cfg(target_pointer_width = "32")]
 const SYS_CLOCK_GETTIME: Sysno = Sysno::clock_gettime64;
 #[cfg(target_pointer_width = "64")]
+const SYS_PPOLL: Sysno = Sysno::ppoll;
+#[cfg(target_pointer_width = "32")]
+const SYS_PPOLL: Sysno = Sysno::ppoll_time64;
+#[cfg(target_pointer_width = "64")]
 const SYS_SIGTIMEDWAIT: Sysno = Sysno::rt_sigtimedwait;
 #[cfg(target_pointer_width = "32")]
 const SYS_SIGTIMEDWAIT: Sysno = Sysno::rt_sigtimedwait_time64;
@@ -393,6 +397,17 @@ pub fn pidfd_send_signal(pidfd: i32, sig: u32) -> Result<()> {
 pub fn prctl(option: u32, arg: usize) -> Result<()> {
     // SAFETY: the options pidone uses take integers, not pointers.
     unsafe { syscall!(Sysno::prctl, option, arg, 0, 0, 0) }.map(drop)
+}
+
+/// Whether `fd` can take a write now (ppoll(2) for POLLOUT, without waiting): for a pipe,
+/// room for at least PIPE_BUF bytes.
+pub fn writable(fd: i32) -> bool {
+    let mut pfd = g::pollfd { fd, events: g::POLLOUT as _, revents: 0 };
+    let now = g::__kernel_timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: the kernel reads one pollfd and the timespec and writes the pollfd's revents,
+    // all live locals; the signal mask pointer is NULL.
+    let ready = unsafe { syscall!(SYS_PPOLL, &raw mut pfd, 1, &raw const now, ptr::null::<u8>(), 0) };
+    ready == Ok(1) && pfd.revents as u32 & g::POLLOUT != 0
 }
 
 /// pwritev2(2) at the file's current position (offset -1) with `RWF_NOWAIT`: EAGAIN rather
