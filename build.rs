@@ -177,20 +177,38 @@ fn cut_section_headers(path: &std::path::Path) -> std::io::Result<()> {
 
 /// `--version` says `pidone X.Y.Z - git.<commit>`: the ` - git.` part is what `docker info`
 /// parses from an init's `--version` (moby's parseInitVersion, made for tini's output).
+/// The commit comes from `.cargo_vcs_info.json` in a crate built from its package (a
+/// crates.io download, `cargo package`), where there is no `.git`, or a `.git` that is
+/// not the crate's; otherwise from git.
 fn embed_git_commit() {
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short=7", "HEAD"])
-        .output()
+    let commit = std::fs::read_to_string(".cargo_vcs_info.json")
         .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|json| packaged_commit(&json))
+        .or_else(|| {
+            std::process::Command::new("git")
+                .args(["rev-parse", "--short=7", "HEAD"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+        })
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()))
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=PIDONE_GIT_COMMIT={commit}");
-    for path in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
+    // (Only files that exist: cargo runs a build script again every time for a missing one.)
+    for path in [".cargo_vcs_info.json", ".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
         if std::path::Path::new(path).exists() {
             println!("cargo:rerun-if-changed={path}");
         }
     }
+}
+
+/// The first 7 hex digits of `"sha1": "<40 hex digits>"` in cargo's `.cargo_vcs_info.json`
+/// (`{"git": {"sha1": "..."}, "path_in_vcs": ""}`), without a JSON parser.
+fn packaged_commit(json: &str) -> Option<String> {
+    let rest = &json[json.find("\"sha1\"")? + 6..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let sha: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    (sha.len() == 40).then(|| sha[..7].to_string())
 }
