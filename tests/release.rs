@@ -105,6 +105,14 @@ fn two_releases_from_one_commit_are_identical() {
         let (a, b) = (std::fs::read(dir.join(&name)).unwrap(), std::fs::read(again.join(&name)).unwrap());
         assert!(a == b, "{name:?} differs between two releases of the same commit");
     }
+    // dist/, rebuilt under that umask, stays readable by the tests that run its binaries
+    // as nobody (scripts/test-foreign runs after this).
+    use std::os::unix::fs::PermissionsExt;
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist");
+    for entry in std::fs::read_dir(&dist).unwrap().map(|e| e.unwrap().path()).chain([dist.clone()]) {
+        let mode = std::fs::metadata(&entry).unwrap().permissions().mode() & 0o777;
+        assert!(mode & 0o005 == 0o005 || entry.ends_with("SHA256SUMS"), "{entry:?} has mode {mode:o}");
+    }
     let _ = std::fs::remove_dir_all(&again);
 }
 

@@ -83,8 +83,15 @@ impl Container {
     /// Writes the bundle (tests/helpers/bundle.py) and starts `args` in it; waits until it
     /// runs.
     fn start(runtime: Runtime, name: &str, args: &[&str], opts: &[&str]) -> Container {
-        let c = Container::launch(runtime, name, args, opts);
-        wait_for(&format!("{} to run {}", runtime.name(), c.id), 60, || c.pid().is_some());
+        let mut c = Container::launch(runtime, name, args, opts);
+        let what = format!("{} to run {}", runtime.name(), c.id);
+        wait_for(&what, 60, || {
+            let session = c.session.as_mut().unwrap();
+            if let Some(status) = session.child.try_wait().unwrap() {
+                panic!("{what}: it ended first ({status}): {}", session.stderr());
+            }
+            c.pid().is_some()
+        });
         c
     }
 
@@ -97,7 +104,9 @@ impl Container {
         let mut helper_cmd = Command::new(PYTHON);
         helper_cmd.arg(helper("bundle.py")).arg(&bundle).arg(bin()).arg(&args_json).args(opts).arg("--out").arg(&out);
         ok(helper_cmd.output().unwrap(), "bundle.py");
-        let id = format!("pidone-{name}-{}", std::process::id());
+        // The runtime's name too: runc and crun put a container without a cgroupsPath in
+        // the cgroup named by its id, and their tests run at the same time.
+        let id = format!("pidone-{}-{name}-{}", runtime.name(), std::process::id());
         let session = Session::start(runtime.command(&state, &["run", "--bundle", bundle.to_str().unwrap(), &id]));
         Container { runtime, state, id, session: Some(session), out }
     }
