@@ -84,14 +84,19 @@ def depth(binary, follow, args, plain):
     raise SystemExit("no measurement for %s: %s%s" % (args, out.stdout, out.stderr))
 
 
+def rows(binary):
+    """(path, deepest stack in bytes) for every scenario."""
+    with tempfile.NamedTemporaryFile("w") as plain:
+        os.chmod(plain.name, 0o644)
+        return [(what, depth(binary, follow, args, plain.name)) for what, follow, args in SCENARIOS]
+
+
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/pidone")
     print("| path | deepest stack (bytes) |")
     print("|---|---|")
-    with tempfile.NamedTemporaryFile("w") as plain:
-        os.chmod(plain.name, 0o644)
-        for what, follow, args in SCENARIOS:
-            print("| %s | %d |" % (what, depth(binary, follow, args, plain.name)), flush=True)
+    for what, deepest in rows(binary):
+        print("| %s | %d |" % (what, deepest), flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 //! it left behind, and which stream help, version and usage errors go to.
 //!
 //! pidone must observe the same as the peer, except for the scenarios in `DELIBERATE`,
-//! each with the reason pidone is better there; README.md's "Deliberate differences" is
+//! each with the reason pidone is better there; doc/drop-in.md's "Deliberate differences" is
 //! the same list (a test below holds them together). A deliberate difference that stops being one fails too, so the list
 //! cannot go stale. Each peer's table is one test; it reports every mismatch at once and
 //! prints how many scenarios matched.
@@ -786,12 +786,13 @@ fn every_deliberate_difference_names_a_scenario_of_its_peer() {
     }
 }
 
-/// README.md's table of deliberate differences names exactly the (scenario, peer) pairs of
+/// doc/drop-in.md's table of deliberate differences names exactly the (scenario, peer) pairs of
 /// `DELIBERATE`: a user reads there what this suite holds pidone to.
 #[test]
 fn the_readme_lists_exactly_the_deliberate_differences() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let section = readme.split("### Deliberate differences").nth(1).expect("README.md has no deliberate differences");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/drop-in.md")).unwrap();
+    let section =
+        readme.split("## Deliberate differences").nth(1).expect("doc/drop-in.md has no deliberate differences");
     let section = section.split("\n#").next().unwrap();
     let mut listed: Vec<(String, String)> = Vec::new();
     for row in section.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| scenario")) {
@@ -802,7 +803,7 @@ fn the_readme_lists_exactly_the_deliberate_differences() {
                 "tini" => TINI,
                 "dumb-init" => DUMB_INIT,
                 "catatonit" => CATATONIT,
-                other => panic!("README.md names an unknown peer {other:?} for {scenario:?}"),
+                other => panic!("doc/drop-in.md names an unknown peer {other:?} for {scenario:?}"),
             };
             listed.push((scenario.to_string(), path.to_string()));
         }
@@ -813,5 +814,5 @@ fn the_readme_lists_exactly_the_deliberate_differences() {
         .collect();
     listed.sort();
     expected.sort();
-    assert_eq!(listed, expected, "README.md's deliberate differences and DELIBERATE disagree");
+    assert_eq!(listed, expected, "doc/drop-in.md's deliberate differences and DELIBERATE disagree");
 }
