@@ -191,3 +191,24 @@ fn a_hand_edited_benchmark_figure_is_found() {
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("rendered from its results") && said.contains(&format!("+{row}")), "{said}");
 }
+
+/// The stack figure README.md and doc/security.md give is one bench/stack.py measured for
+/// BENCHMARKS.md.
+#[test]
+fn the_stack_figures_are_the_benchmarks() {
+    let bench = std::fs::read_to_string(Path::new(ROOT).join("BENCHMARKS.md")).unwrap();
+    let stack: Vec<&str> = bench
+        .lines()
+        .skip_while(|l| *l != "## Stack")
+        .take_while(|l| !l.starts_with("## Sizes"))
+        .filter(|l| l.starts_with("| "))
+        .collect();
+    assert!(stack.len() > 3, "no stack table in BENCHMARKS.md");
+    for file in ["README.md", "doc/security.md"] {
+        let text = std::fs::read_to_string(Path::new(ROOT).join(file)).unwrap();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let figure = text.split("deepest stack use is ").nth(1).and_then(|t| t.split(' ').next());
+        let figure = figure.unwrap_or_else(|| panic!("{file} gives no deepest stack use"));
+        assert!(stack.iter().any(|l| l.ends_with(&format!("| {figure} |"))), "{file}'s {figure} bytes is not measured");
+    }
+}
