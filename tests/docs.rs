@@ -33,34 +33,27 @@ fn anchor(heading: &str) -> String {
         .collect()
 }
 
-/// The anchors of a Markdown file's headings (outside code blocks).
-fn anchors(text: &str) -> Vec<String> {
+/// The lines of a Markdown text outside fenced code blocks.
+fn outside_code(text: &str) -> impl Iterator<Item = &str> {
     let mut fenced = false;
-    let mut found = Vec::new();
-    for line in text.lines() {
+    text.lines().filter(move |line| {
         if line.trim_start().starts_with("```") {
             fenced = !fenced;
-            continue;
+            return false;
         }
-        if !fenced && line.starts_with('#') {
-            found.push(anchor(line.trim_start_matches('#')));
-        }
-    }
-    found
+        !fenced
+    })
+}
+
+/// The anchors of a Markdown file's headings (outside code blocks).
+fn anchors(text: &str) -> Vec<String> {
+    outside_code(text).filter(|l| l.starts_with('#')).map(|l| anchor(l.trim_start_matches('#'))).collect()
 }
 
 /// The targets of the `[text](target)` links of a Markdown text, outside code.
 fn links(text: &str) -> Vec<String> {
-    let mut fenced = false;
     let mut found = Vec::new();
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            fenced = !fenced;
-            continue;
-        }
-        if fenced {
-            continue;
-        }
+    for line in outside_code(text) {
         let mut rest = line;
         while let Some(at) = rest.find("](") {
             let after = &rest[at + 2..];
