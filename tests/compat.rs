@@ -7,7 +7,7 @@ use common::*;
 use std::process::Command;
 
 fn sleeper() -> Vec<String> {
-    vec![PYTHON.into(), "-c".into(), "print('ready', flush=True); import time; time.sleep(60)".into()]
+    vec![PYTHON.into(), "-c".into(), SLEEPER.into()]
 }
 
 /// Runs pidone as PID 1 with `args` + a sleeping command, sends it `sig`, returns the exit code.

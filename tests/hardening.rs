@@ -490,7 +490,7 @@ fn no_descriptor_leaks_into_the_command() {
 
 #[test]
 fn pidone_holds_no_descriptors_of_its_own_while_running() {
-    let s = Session::start(pid1_command(&[PYTHON, "-c", "print('ready', flush=True); import time; time.sleep(30)"]));
+    let s = Session::start(pid1_command(&[PYTHON, "-c", SLEEPER]));
     assert_eq!(s.line(10), "ready");
     // Only the standard streams: what else it inherited from unshare (cargo's jobserver
     // pipes among them) the command has, and pidone closed once the command started.

@@ -38,8 +38,7 @@ fn reserved_realtime_signals_too() {
     native_only!("host signals 32 and 33 belong to the C library qemu-user runs on; they never reach the guest");
     // 32 and 33 terminate a command that does not handle them: 128 + N shows they arrived.
     for sig in [32, 33, 64] {
-        let s =
-            Session::start(pid1_command(&[PYTHON, "-c", "print('ready', flush=True); import time; time.sleep(100)"]));
+        let s = Session::start(pid1_command(&[PYTHON, "-c", SLEEPER]));
         assert_eq!(s.line(10), "ready");
         s.signal(sig);
         assert_eq!(s.finish(10).code(), 128 + sig);
@@ -65,12 +64,7 @@ fn five_hundred_queued_realtime_signals_arrive_exactly_once_each() {
 fn forwarded_signals_become_the_exit_status() {
     for (sig, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130), (libc::SIGUSR1, 138), (libc::SIGHUP, 129)] {
         // -v: should this ever fail, stderr says what pidone received and sent.
-        let s = Session::start(pid1_command(&[
-            "-v",
-            PYTHON,
-            "-c",
-            "print('ready', flush=True); import time; time.sleep(100)",
-        ]));
+        let s = Session::start(pid1_command(&["-v", PYTHON, "-c", SLEEPER]));
         assert_eq!(s.line(10), "ready");
         s.signal(sig);
         assert_eq!(s.finish(10).code(), 128 + target_sig(code - 128));
@@ -116,7 +110,7 @@ fn command_gets_the_signal_state_pidone_started_with() {
 
 #[test]
 fn idle_pidone_never_wakes_up() {
-    let s = Session::start(pid1_command(&[PYTHON, "-c", "print('ready', flush=True); import time; time.sleep(100)"]));
+    let s = Session::start(pid1_command(&[PYTHON, "-c", SLEEPER]));
     assert_eq!(s.line(10), "ready");
     assert_idle(s.pidone_pid());
     s.signal(libc::SIGTERM);
@@ -125,9 +119,11 @@ fn idle_pidone_never_wakes_up() {
 
 #[test]
 fn ctrl_c_on_a_terminal_reaches_the_command() {
-    let child_script = "import signal, sys, time\n\
-        def h(*a):\n    print('got INT', flush=True); sys.exit(42)\n\
-        signal.signal(signal.SIGINT, h)\nprint('ready', flush=True)\ntime.sleep(20)";
+    // SIGINT blocked and taken with sigwait: a Python handler could miss one that comes
+    // just before its sleep (see SLEEPER).
+    let child_script = "import signal, sys\n\
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})\nprint('ready', flush=True)\n\
+        signal.sigwait({signal.SIGINT})\nprint('got INT', flush=True)\nsys.exit(42)";
     let mut pty = Pty::spawn(pid1_command(&[PYTHON, "-c", child_script]));
     pty.expect("ready");
     pty.write(b"\x03");

@@ -21,6 +21,13 @@ pub fn bin() -> String {
 
 pub const PYTHON: &str = "/usr/bin/python3";
 
+/// A Python command that prints "ready", then sleeps until a signal kills it. SIGINT too:
+/// Python's own SIGINT handler (KeyboardInterrupt) runs only between bytecodes, so a SIGINT
+/// that came after the last check and before the sleep's system call would wait out the
+/// sleep (seen once in a loaded CI run); the default action acts at once.
+pub const SLEEPER: &str =
+    "import signal, time; signal.signal(signal.SIGINT, signal.SIG_DFL); print('ready', flush=True); time.sleep(100)";
+
 /// Whether the binary under test is for another architecture, run by qemu-user through
 /// binfmt_misc (scripts/binfmt). A few things qemu-user 7.2 does not emulate faithfully
 /// are then tested natively only; each such test says why.
@@ -410,21 +417,33 @@ pub fn pause(args: &[&str], env: &[(&str, &str)]) -> Session {
     s
 }
 
-/// Runs pidone as PID 1 with `flags` and `env` around a shell that ignores SIGTERM and runs
-/// a Python grandchild in the same process group, sends pidone SIGTERM, and says whether
-/// the grandchild saw it (which takes group forwarding). No timing is involved: the
-/// grandchild ends within 3 s either way, and its output is read after the end.
+/// Runs pidone as PID 1 with `flags` and `env` around a Python command that runs a Python
+/// grandchild in its process group, sends pidone SIGTERM, and says whether the grandchild
+/// got it too (which takes group forwarding). Nothing waits for a time: both block SIGTERM;
+/// the command takes the one the init forwards to it (to it alone or to its group) and then
+/// tells the grandchild, with SIGUSR1, to look whether a SIGTERM is pending for it as well.
+/// A group's signal is queued to its members newest first (the kernel's pid hash lists
+/// them so), so the grandchild's is there before the command can wake up.
 pub fn term_reaches_grandchild(flags: &[&str], env: &[(&str, &str)]) -> bool {
     term_reaches_grandchild_under(&bin(), flags, env).0
 }
 
 /// `term_reaches_grandchild` with `init` (pidone or a peer) as PID 1; also its stderr.
 pub fn term_reaches_grandchild_under(init: &str, flags: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let script = "trap '' TERM; /usr/bin/python3 -c \"import signal,sys,time
-def h(*a): print('grandchild got TERM', flush=True); sys.exit(0)
-signal.signal(signal.SIGTERM, h); print('ready', flush=True); time.sleep(3)\"; exit 7";
+    let script = "import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGUSR1})
+grandchild = os.fork()
+if grandchild == 0:
+    signal.sigwait({signal.SIGUSR1})
+    print('grandchild:', 'TERM' if signal.SIGTERM in signal.sigpending() else 'no TERM', flush=True)
+    os._exit(0)
+print('ready', flush=True)
+signal.sigwait({signal.SIGTERM})
+os.kill(grandchild, signal.SIGUSR1)
+os.waitpid(grandchild, 0)
+sys.exit(7)";
     let mut args: Vec<&str> = flags.to_vec();
-    args.extend(["/bin/sh", "-c", script]);
+    args.extend([PYTHON, "-c", script]);
     let mut cmd = pid1_command_of(init, &args);
     cmd.envs(env.iter().copied());
     let s = Session::start(cmd);
@@ -432,7 +451,9 @@ signal.signal(signal.SIGTERM, h); print('ready', flush=True); time.sleep(3)\"; e
     s.signal(libc::SIGTERM);
     let out = s.finish(20);
     assert_eq!(out.code(), 7, "{init} {env:?}: {}", out.stderr);
-    (out.stdout.contains("grandchild got TERM"), out.stderr)
+    let seen = out.stdout.lines().find_map(|l| l.strip_prefix("grandchild: ")).map(str::to_string);
+    assert!(matches!(seen.as_deref(), Some("TERM" | "no TERM")), "{init} {env:?}: {}", out.stdout);
+    (seen.as_deref() == Some("TERM"), out.stderr)
 }
 
 /// A field of /proc/PID/status.
