@@ -45,11 +45,13 @@ fn tini_exit_code_remap_covers_0_to_255() {
 #[test]
 fn tini_parent_death_signal_is_forwarded() {
     for spec in ["SIGUSR1".to_string(), "USR1".into(), target_sig(libc::SIGUSR1).to_string()] {
-        // A launcher starts pidone (not PID 1) and exits: pidone gets SIGUSR1 and passes it on.
+        // A launcher starts pidone (not PID 1); once the command is ready (pidone set its
+        // parent-death signal before it started the command), the launcher is killed:
+        // pidone gets SIGUSR1 and passes it on.
         let launcher = format!(
-            "import subprocess, sys\n\
+            "import subprocess, time\n\
              subprocess.Popen(['{bin}', '-p', '{spec}', '{py}', '{echo}', '1'])\n\
-             import time; time.sleep(0.5)",
+             time.sleep(600)",
             bin = bin(),
             py = PYTHON,
             echo = helper("sigecho.py"),
@@ -59,6 +61,7 @@ fn tini_parent_death_signal_is_forwarded() {
         default_signals(&mut cmd);
         let s = Session::start(cmd);
         assert_eq!(s.line(10), "ready");
+        kill(s.child.id() as i32, libc::SIGKILL);
         assert_eq!(s.line(10), "10", "-p {spec}");
         s.finish(10);
     }
@@ -264,13 +267,17 @@ for _ in range(20):
             os._exit(0)
         os._exit(0)
     os.wait()
-import time; time.sleep(0.5)
-z = 0
-for p in os.listdir('/proc'):
-    try:
-        if p.isdigit() and open('/proc/%s/stat' % p).read().rsplit(')', 1)[1].split()[0] == 'Z': z += 1
-    except OSError: pass
-print(z)";
+import time
+def zombies():
+    z = 0
+    for p in os.listdir('/proc'):
+        try:
+            if p.isdigit() and open('/proc/%s/stat' % p).read().rsplit(')', 1)[1].split()[0] == 'Z': z += 1
+        except OSError: pass
+    return z
+deadline = time.monotonic() + 60
+while zombies() and time.monotonic() < deadline: time.sleep(0.01)
+print(zombies())";
     let out = Command::new("nsenter")
         .args(["--target", &pid.to_string(), "--pid", "--mount", "--", PYTHON, "-c", script])
         .output()

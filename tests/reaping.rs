@@ -26,18 +26,23 @@ fn outside_a_pid_namespace_pidone_is_a_subreaper() {
     native_only!(NO_SUBREAPER_UNDER_QEMU);
     // The command's grandchild is orphaned; it must come to pidone (not to the real init)
     // and be reaped when it exits.
+    // The grandchild lives until the command closes `hold`; nothing waits for a time but
+    // the wait for the reaping, which gives up after 20 s.
     let script = "import os, time
 r, w = os.pipe()
+release, hold = os.pipe()
 if os.fork() == 0:
     if os.fork() == 0:
-        os.write(w, b'%d ' % os.getpid()); time.sleep(0.5); os._exit(0)
+        os.close(hold)
+        os.write(w, b'%d ' % os.getpid()); os.read(release, 1); os._exit(0)
     os._exit(0)
 os.wait()
 gc = int(os.read(r, 20))
-time.sleep(0.2)
 ppid = int(open('/proc/%d/stat' % gc).read().rsplit(')', 1)[1].split()[1])
 print('adopted', ppid == os.getppid(), flush=True)
-time.sleep(0.8)
+os.close(hold)
+deadline = time.monotonic() + 20
+while os.path.exists('/proc/%d' % gc) and time.monotonic() < deadline: time.sleep(0.01)
 print('reaped', not os.path.exists('/proc/%d' % gc), flush=True)";
     let out = run(plain_command(&[PYTHON, "-c", script]), 30);
     assert_eq!(out.code(), 0, "{}", out.stderr);

@@ -185,7 +185,7 @@ fn stop_and_orphans(runtime: Runtime, userns: bool) {
                 .lines()
                 .any(|l| !l.trim_start().starts_with('Z') && l.ends_with("sleep 0.3"))
         });
-        let zombies = c.zombies();
+        let zombies = count_until(if with { 0 } else { 5 }, 60, || c.zombies());
         c.kill("TERM");
         if !with {
             // The script's sleep as PID 1 has no handler: the kernel drops the SIGTERM.
@@ -268,7 +268,7 @@ fn a_pod_sharing_its_pid_namespace() {
             .lines()
             .any(|l| !l.trim_start().starts_with('Z') && l.ends_with("sleep 0.3"))
     });
-    assert_eq!(pause.zombies(), 0, "{}", pause.exec(&["ps", "-o", "pid,ppid,stat,args"]));
+    assert_eq!(count_until(0, 60, || pause.zombies()), 0, "{}", pause.exec(&["ps", "-o", "pid,ppid,stat,args"]));
     app.kill("TERM");
     assert_eq!(app.wait(), 143);
     assert_eq!(app.file("app"), "cleaned\n");
@@ -370,7 +370,7 @@ fn containerd_runs_an_imported_image() {
     wait_for("the orphans to exit", 60, || {
         !ps(&id).lines().any(|l| !l.trim_start().starts_with('Z') && l.ends_with("sleep 0.3"))
     });
-    let zombies = ps(&id).lines().filter(|l| l.trim_start().starts_with('Z')).count();
+    let zombies = count_until(0, 60, || ps(&id).lines().filter(|l| l.trim_start().starts_with('Z')).count());
     ok(ctr(&["tasks", "kill", "--signal", "SIGTERM", &id]).output().unwrap(), "kill");
     let code = s.finish(120).code();
     let cleaned = ["a", "b", "c"].iter().filter(|n| read_text(&out.join(n)) == "cleaned\n").count();

@@ -128,9 +128,15 @@ fn not_pid_1_only_its_own_tree_is_stopped() {
     // Normal exit of the command; survivors end on SIGTERM.
     only_own_tree(&["-t", "5"], "sleep 60 & echo $!; sleep 60 & echo $!; echo go", None);
     // A grandchild whose parent is still alive, and one in its own session.
+    // The grandchild's number comes through a file, before "go", however slow its shell is.
+    let f = scratch_dir("own-tree").join("grandchild");
     only_own_tree(
         &["-t", "5"],
-        "sh -c 'sleep 60 & echo $!; sleep 60' & echo $!; setsid sleep 60 & echo $!; sleep 0.2; echo go",
+        &format!(
+            "sh -c 'sleep 60 & echo $! > {f}; sleep 60' & echo $!; setsid sleep 60 & echo $!; \
+             while [ ! -s {f} ]; do sleep 0.01; done; cat {f}; echo go",
+            f = f.display()
+        ),
         None,
     );
     // Grace expiry: a survivor that ignores SIGTERM needs SIGKILL.

@@ -539,6 +539,20 @@ pub fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// Polls `count` every 10 ms until it gives `want`, for at most `secs`; the last count, for
+/// the test's own assertion. A zombie count needs it: an orphan that has just exited is a
+/// zombie until its reaper runs, which on a busy machine can take a while.
+pub fn count_until(want: usize, secs: u64, mut count: impl FnMut() -> usize) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let n = count();
+        if n == want || Instant::now() >= deadline {
+            return n;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// A command on a pseudo-terminal that is the controlling terminal of its own session,
 /// as `docker run -it` and a login shell give: typing Ctrl-C there signals the
 /// terminal's foreground process group.

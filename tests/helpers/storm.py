@@ -1,6 +1,6 @@
 # The command for the signal-storm test. Blocks every signal; a second process keeps
 # leaving orphans that exit at once. Counts signal SIG until signal END, then stops the
-# orphan maker, waits a moment, and prints "count <n> zombies <z>"; exits 7.
+# orphan maker, waits until the rest is reaped, and prints "count <n> zombies <z>"; exits 7.
 import os, signal, sys, time
 
 sig, end = int(sys.argv[1]), int(sys.argv[2])
@@ -25,7 +25,11 @@ while True:
         break
 os.kill(maker, signal.SIGKILL)
 os.waitpid(maker, 0)
-time.sleep(0.5)
+# Until every other process is gone (this one and pidone stay), for at most 30 s: the
+# maker's last orphans may still be exiting, and each is a zombie until pidone reaps it.
+deadline = time.monotonic() + 30
+while sum(1 for p in os.listdir("/proc") if p.isdigit()) > 2 and time.monotonic() < deadline:
+    time.sleep(0.01)
 z = 0
 for p in os.listdir("/proc"):
     try:
