@@ -180,7 +180,9 @@ impl<'a> Supervisor<'a> {
         if info.signo == g::SIGTERM && self.delay_ms > 0 && self.phase != Phase::Stopping {
             // The stop delay: the first SIGTERM waits while a load balancer drains.
             log!(self, b"received SIGTERM, held for \x01 ms", self.delay_ms);
-            self.held_until = sys::monotonic_ms() + self.delay_ms;
+            // The clock counts whole milliseconds, so now may be up to 1 ms later than it
+            // says: one more keeps the hold from ever being shorter than asked.
+            self.held_until = sys::monotonic_ms() + self.delay_ms + 1;
             self.delay_ms = 0;
             return;
         }
