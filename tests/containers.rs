@@ -168,15 +168,14 @@ impl Container {
 
     /// How many zombies the container's PID namespace holds (busybox ps).
     fn zombies(&self) -> usize {
-        self.exec(&["/bin/busybox", "ps", "-o", "stat"]).lines().filter(|l| l.trim_start().starts_with('Z')).count()
+        ps_zombies(&self.exec(&["/bin/busybox", "ps", "-o", "stat"]))
     }
 
     /// Waits until no `busybox sleep 0.1` (the orphans these tests leave) is still running,
     /// so that a zombie count means something.
     fn orphans_exited(&self) {
         wait_for("the orphans to exit", 60, || {
-            let ps = self.exec(&["/bin/busybox", "ps", "-o", "stat,args"]);
-            !ps.lines().any(|l| !l.trim_start().starts_with('Z') && l.ends_with("sleep 0.1"))
+            !ps_running(&self.exec(&["/bin/busybox", "ps", "-o", "stat,args"]), "sleep 0.1")
         });
     }
 }

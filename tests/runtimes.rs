@@ -134,7 +134,7 @@ impl Container {
 
     /// How many zombies the container's PID namespace holds.
     fn zombies(&self) -> usize {
-        self.exec(&["ps", "-o", "stat"]).lines().filter(|l| l.trim_start().starts_with('Z')).count()
+        ps_zombies(&self.exec(&["ps", "-o", "stat"]))
     }
 
     /// Waits for the container's end; its exit code.
@@ -180,11 +180,7 @@ fn stop_and_orphans(runtime: Runtime, userns: bool) {
         wait_for("the survivors to start", 60, || {
             ["a", "b", "c"].iter().all(|n| c.out.join(format!("{n}.started")).exists())
         });
-        wait_for("the orphans to exit", 60, || {
-            !c.exec(&["ps", "-o", "stat,args"])
-                .lines()
-                .any(|l| !l.trim_start().starts_with('Z') && l.ends_with("sleep 0.3"))
-        });
+        wait_for("the orphans to exit", 60, || !ps_running(&c.exec(&["ps", "-o", "stat,args"]), "sleep 0.3"));
         let zombies = count_until(if with { 0 } else { 5 }, 60, || c.zombies());
         c.kill("TERM");
         if !with {
@@ -262,12 +258,7 @@ fn a_pod_sharing_its_pid_namespace() {
         &["--join-pid", &ns],
     );
     wait_for("the app's survivor", 60, || app.out.join("app.started").exists());
-    wait_for("every orphan to exit", 60, || {
-        !pause
-            .exec(&["ps", "-o", "stat,args"])
-            .lines()
-            .any(|l| !l.trim_start().starts_with('Z') && l.ends_with("sleep 0.3"))
-    });
+    wait_for("every orphan to exit", 60, || !ps_running(&pause.exec(&["ps", "-o", "stat,args"]), "sleep 0.3"));
     assert_eq!(count_until(0, 60, || pause.zombies()), 0, "{}", pause.exec(&["ps", "-o", "pid,ppid,stat,args"]));
     app.kill("TERM");
     assert_eq!(app.wait(), 143);
@@ -367,10 +358,8 @@ fn containerd_runs_an_imported_image() {
         )
         .into_owned()
     };
-    wait_for("the orphans to exit", 60, || {
-        !ps(&id).lines().any(|l| !l.trim_start().starts_with('Z') && l.ends_with("sleep 0.3"))
-    });
-    let zombies = count_until(0, 60, || ps(&id).lines().filter(|l| l.trim_start().starts_with('Z')).count());
+    wait_for("the orphans to exit", 60, || !ps_running(&ps(&id), "sleep 0.3"));
+    let zombies = count_until(0, 60, || ps_zombies(&ps(&id)));
     ok(ctr(&["tasks", "kill", "--signal", "SIGTERM", &id]).output().unwrap(), "kill");
     let code = s.finish(120).code();
     let cleaned = ["a", "b", "c"].iter().filter(|n| read_text(&out.join(n)) == "cleaned\n").count();

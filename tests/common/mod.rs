@@ -530,27 +530,46 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Polls `f` every 10 ms until it is true, failing the test after `secs`.
-pub fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+/// Polls `f` every 10 ms until it is true, for at most `secs`; whether it became true.
+fn poll(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
         thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Polls `f` every 10 ms until it is true, failing the test after `secs`.
+pub fn wait_for(what: &str, secs: u64, f: impl FnMut() -> bool) {
+    assert!(poll(secs, f), "timed out waiting for {what}");
 }
 
 /// Polls `count` every 10 ms until it gives `want`, for at most `secs`; the last count, for
 /// the test's own assertion. A zombie count needs it: an orphan that has just exited is a
 /// zombie until its reaper runs, which on a busy machine can take a while.
 pub fn count_until(want: usize, secs: u64, mut count: impl FnMut() -> usize) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let n = count();
-        if n == want || Instant::now() >= deadline {
-            return n;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
+    let mut n = 0;
+    poll(secs, || {
+        n = count();
+        n == want
+    });
+    n
+}
+
+/// How many zombies a `ps -o stat[,args]` listing (busybox's) shows.
+pub fn ps_zombies(ps: &str) -> usize {
+    ps.lines().filter(|l| l.trim_start().starts_with('Z')).count()
+}
+
+/// Whether a `ps -o stat,args` listing (busybox's) shows a process that is not a zombie and
+/// whose arguments end with `args`.
+pub fn ps_running(ps: &str, args: &str) -> bool {
+    ps.lines().any(|l| !l.trim_start().starts_with('Z') && l.ends_with(args))
 }
 
 /// A command on a pseudo-terminal that is the controlling terminal of its own session,
